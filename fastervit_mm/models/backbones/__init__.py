@@ -1,0 +1,5 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+from .fastervit import FasterViT, convert_official_keys, fastervit
+from .swin_hat import SwinHAT
+
+__all__ = ['FasterViT', 'SwinHAT', 'convert_official_keys', 'fastervit']

@@ -1,0 +1,384 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""FasterViT backbone (Hatamizadeh et al., "FasterViT: Fast Vision Transformers with Hierarchical
+Attention", ICLR 2024), written from the paper and a behavioural specification of the published
+model, for mmdet / mmseg / mmpretrain.
+
+Layout: conv stem (stride 4) -> two stages of :class:`~..layers.conv.ConvBlock` -> two stages of
+:class:`~..layers.hat.HAT` blocks; a ``Downsample`` ends stages 1-3. Module names are those of the
+published model, so its checkpoints (``fastervit_*.pth.tar``) load through
+``init_cfg=dict(type='Pretrained', checkpoint=...)`` without conversion.
+"""
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from fastervit_mm.registry import MODELS
+from ..layers.conv import ConvStage, Downsample, Stem
+from ..layers.hat import HATStage
+from ..layers.norm import LayerNorm2d, build_norm
+
+try:  # official checkpoints hold an argparse.Namespace; allow-list it for weights_only loading
+    from fastervit_mm.compat import allow_checkpoint_globals
+    allow_checkpoint_globals()
+except ImportError:  # pragma: no cover - compat.py arrives with the Foundation work
+    pass
+
+F_, T_ = False, True
+
+
+def _variant(dim, in_dim, depths, num_heads, window_size=(7, 7, 7, 7), hat=(F_, F_, T_, F_),
+             **extra) -> dict:
+    return dict(dim=dim, in_dim=in_dim, depths=list(depths), num_heads=list(num_heads),
+                window_size=list(window_size), ct_size=2, mlp_ratio=4, hat=list(hat), **extra)
+
+
+_LS = dict(layer_scale=1e-5, do_propagation=True)
+_HEADS_2 = (2, 4, 8, 16)
+_HEADS_4 = (4, 8, 16, 32)
+_NO_HAT = (F_, F_, F_, F_)
+
+
+def check_input(x: Tensor, in_channels: int) -> None:
+    """Raise a ValueError/TypeError explaining how to fix an unusable backbone input."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got '
+                        f'{type(x).__name__}')
+    if x.dim() != 4:
+        hint = ' (add the batch dimension with x[None])' if x.dim() == 3 else ''
+        raise ValueError(f'expected a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}{hint}')
+    if not x.is_floating_point():
+        raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
+                        'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
+    if x.shape[1] != in_channels:
+        hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
+                if x.shape[-1] == in_channels else '')
+        raise ValueError(f'expected {in_channels} input channels at dim 1, got shape '
+                         f'{tuple(x.shape)}{hint}; set in_channels={x.shape[1]} to change the stem')
+    if x.shape[0] == 0:
+        raise ValueError(f'got an empty batch, shape {tuple(x.shape)}')
+    if x.shape[2] < 1 or x.shape[3] < 1:
+        raise ValueError(f'height and width must be at least 1, got shape {tuple(x.shape)}')
+
+
+@MODELS.register_module()
+class FasterViT(BaseModule):
+    """FasterViT backbone with Hierarchical Attention, for any input size.
+
+    Args:
+        arch (str | dict): A name of :attr:`arch_zoo` (official factory names such as
+            ``'faster_vit_0_224'`` or short aliases ``'0'`` ... ``'6'``, ``'4-21k-384'``, see
+            :attr:`arch_aliases`), or a dict with the published constructor's keywords: required
+            ``dim, in_dim, depths, num_heads, window_size, ct_size, mlp_ratio, hat``; optional
+            ``layer_scale`` (None), ``layer_scale_conv`` (None), ``layer_norm_last`` (False),
+            ``do_propagation`` (False), ``qkv_bias`` (True). ``window_size`` and ``hat`` may be a
+            single value or one per stage. Defaults to ``'faster_vit_0_224'``.
+        in_channels (int): Image channels. Defaults to 3.
+        out_indices (Sequence[int] | int): Stages whose outputs are returned (0-3, negative
+            allowed). Stage ``i`` has stride ``2 ** (i + 2)`` and ``dim * 2 ** i`` channels; its map
+            is taken before the downsample and passed through its own norm ``norm{i}``.
+            Defaults to (0, 1, 2, 3).
+        frozen_stages (int): mmdet ResNet semantics: -1 freezes nothing, 0 the stem, k >= 1 the
+            stem and stages 0..k-1 (with their downsample and output norms). Applied at
+            construction and in :meth:`train`. Defaults to -1.
+        norm_eval (bool): Keep every BatchNorm in eval mode during training. Defaults to False.
+        norm_cfg (dict): Norm of the convolutional parts (stem, ConvBlocks): ``'BN'`` or
+            ``'SyncBN'``; the published eps (1e-4 stem, 1e-5 blocks) apply unless ``eps`` is given.
+            Defaults to ``dict(type='BN')``.
+        out_norm_cfg (dict, optional): Norm of the outputs. None picks the published final norm's
+            type for every output: ``norm_cfg`` (eps 1e-5), or a channel LayerNorm (eps 1e-6) when
+            the arch has ``layer_norm_last``. The published final ``norm`` loads into ``norm3``.
+            Defaults to None.
+        drop_path_rate (float): Stochastic depth, linear from 0 over all blocks (conv blocks
+            included). The published ImageNet runs used 0.2-0.5. Defaults to 0.
+        drop_rate (float): Dropout in the transformer MLPs and projections. Defaults to 0.
+        attn_drop_rate (float): Attention dropout. Defaults to 0.
+        with_cp (bool): Gradient checkpointing in every block. Defaults to False.
+        compat_anyres (bool | Sequence[bool]): Compatibility switch reproducing the published
+            any-resolution model (``faster_vit_*_any_res``) on non-square window grids, per stage
+            or for all: carrier tokens are handed to the wrong windows after every carrier
+            attention (its window/de-window helpers swap the axes), the carrier attention bias is
+            built for a square grid of side ``int(sqrt(N_ct))`` and zero elsewhere, and carrier
+            tokens get no position embedding (``hat_pos_embed`` does not exist). Use it only to
+            run weights trained with that code at their non-square size. Defaults to False.
+        deploy (bool): Start in deploy mode (:meth:`switch_to_deploy`). Defaults to False.
+        init_cfg (dict | list[dict], optional): Initialisation config, e.g.
+            ``dict(type='Pretrained', checkpoint='fastervit_0_224_1k.pth.tar')``. Defaults to None.
+    """
+
+    arch_zoo: Dict[str, dict] = {
+        'faster_vit_0_224': _variant(64, 64, (2, 3, 6, 5), _HEADS_2),
+        'faster_vit_1_224': _variant(80, 32, (1, 3, 8, 5), _HEADS_2),
+        'faster_vit_2_224': _variant(96, 64, (3, 3, 8, 5), _HEADS_2),
+        'faster_vit_3_224': _variant(128, 64, (3, 3, 12, 5), _HEADS_2, **_LS),
+        'faster_vit_4_224': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, **_LS),
+        'faster_vit_5_224': _variant(320, 64, (3, 3, 12, 5), _HEADS_4, **_LS),
+        'faster_vit_6_224': _variant(320, 64, (3, 3, 16, 8), _HEADS_4, **_LS),
+        'faster_vit_4_21k_224': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 14, 7),
+                                         _NO_HAT, **_LS),
+        'faster_vit_4_21k_384': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 24, 12),
+                                         _NO_HAT, **_LS),
+        'faster_vit_4_21k_512': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 32, 16),
+                                         _NO_HAT, **_LS),
+        'faster_vit_4_21k_768': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 48, 24),
+                                         _NO_HAT, **_LS),
+    }
+    #: Short names: '0'...'6', 'faster_vit_0'..., '4-21k-224'/'4-21k-384'/'4-21k-512'/'4-21k-768'.
+    arch_aliases: Dict[str, str] = {
+        **{str(i): f'faster_vit_{i}_224' for i in range(7)},
+        **{f'faster_vit_{i}': f'faster_vit_{i}_224' for i in range(7)},
+        **{f'4-21k-{s}': f'faster_vit_4_21k_{s}' for s in (224, 384, 512, 768)},
+    }
+    arch_required_keys = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size',
+                          'mlp_ratio', 'hat')
+    arch_optional_keys = dict(layer_scale=None, layer_scale_conv=None, layer_norm_last=False,
+                              do_propagation=False, qkv_bias=True)
+    num_stages = 4
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'faster_vit_0_224',
+                 in_channels: int = 3,
+                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 norm_cfg: dict = dict(type='BN'),
+                 out_norm_cfg: Optional[dict] = None,
+                 drop_path_rate: float = 0.,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 with_cp: bool = False,
+                 compat_anyres: Union[bool, Sequence[bool]] = False,
+                 deploy: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = self.parse_arch(arch)
+        s = self.arch_settings
+        self.in_channels = in_channels
+        self.depths = s['depths']
+        self.out_indices = self._parse_out_indices(out_indices)
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        if isinstance(compat_anyres, bool):
+            compat_anyres = [compat_anyres] * self.num_stages
+        if len(compat_anyres) != self.num_stages:
+            raise ValueError(f'compat_anyres must be a bool or {self.num_stages} bools, got '
+                             f'{compat_anyres!r}')
+        self.compat_anyres = [bool(c) for c in compat_anyres]
+        self.channels = [s['dim'] * 2**i for i in range(self.num_stages)]
+        self.out_channels = [self.channels[i] for i in self.out_indices]
+
+        self.patch_embed = Stem(in_channels, s['in_dim'], s['dim'], norm_cfg)
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        self.levels = nn.ModuleList()
+        for i, depth in enumerate(self.depths):
+            rates = dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])]
+            downsample = Downsample(self.channels[i]) if i < self.num_stages - 1 else None
+            if i < 2:
+                stage = ConvStage(self.channels[i], depth, rates, s['layer_scale_conv'],
+                                  downsample, norm_cfg, with_cp)
+            else:
+                stage = HATStage(
+                    self.channels[i], depth, s['num_heads'][i], s['window_size'][i],
+                    s['ct_size'], s['mlp_ratio'], s['qkv_bias'], None, drop_rate, attn_drop_rate,
+                    rates, s['layer_scale'], s['hat'][i], s['do_propagation'],
+                    self.compat_anyres[i], downsample, with_cp)
+            self.levels.append(stage)
+
+        for i in self.out_indices:
+            self.add_module(f'norm{i}', self._build_out_norm(out_norm_cfg, norm_cfg, i))
+
+        self.apply(self._init_weights)
+        self.register_load_state_dict_pre_hook(self._load_official_names)
+        self._freeze_stages()
+        self.deploy = False
+        if deploy:
+            self.switch_to_deploy()
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def parse_arch(cls, arch: Union[str, dict]) -> dict:
+        """Resolve ``arch`` into a validated dict of the published constructor's keywords."""
+        if isinstance(arch, str):
+            name = cls.arch_aliases.get(arch.lower(), arch.lower())
+            if name not in cls.arch_zoo:
+                raise ValueError(f'Unknown FasterViT arch {arch!r}; valid names: '
+                                 f'{sorted(cls.arch_zoo)}, aliases: {sorted(cls.arch_aliases)}')
+            return copy.deepcopy(cls.arch_zoo[name])
+        if not isinstance(arch, dict):
+            raise TypeError(f'arch must be a str or a dict, got {type(arch).__name__}')
+        unknown = set(arch) - set(cls.arch_required_keys) - set(cls.arch_optional_keys)
+        if unknown:
+            raise ValueError(f'Unknown arch keys {sorted(unknown)}; required keys: '
+                             f'{list(cls.arch_required_keys)}, optional keys with defaults: '
+                             f'{cls.arch_optional_keys}')
+        missing = [k for k in cls.arch_required_keys if k not in arch]
+        if missing:
+            raise ValueError(f'Custom arch misses required keys {missing}; required keys: '
+                             f'{list(cls.arch_required_keys)}')
+        s = {**cls.arch_optional_keys, **copy.deepcopy(arch)}
+        for key in ('window_size', 'hat'):
+            if not isinstance(s[key], (list, tuple)):
+                s[key] = [s[key]] * cls.num_stages
+        for key in ('depths', 'num_heads', 'window_size', 'hat'):
+            s[key] = list(s[key])
+            if len(s[key]) != cls.num_stages:
+                raise ValueError(f'arch[{key!r}] must have {cls.num_stages} entries, got {s[key]}')
+        return s
+
+    def _parse_out_indices(self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        result = []
+        for i in out_indices:
+            j = i + self.num_stages if i < 0 else i
+            if not 0 <= j < self.num_stages:
+                raise ValueError(f'out_indices entries must be in [-4, 3], got {i}')
+            result.append(j)
+        if not result or sorted(set(result)) != result:
+            raise ValueError(f'out_indices must be non-empty, distinct and increasing, got '
+                             f'{out_indices}')
+        return tuple(result)
+
+    def _build_out_norm(self, out_norm_cfg: Optional[dict], norm_cfg: dict, i: int) -> nn.Module:
+        if out_norm_cfg is not None:
+            return build_norm(out_norm_cfg, self.channels[i])
+        if self.arch_settings['layer_norm_last']:
+            return LayerNorm2d(self.channels[i], eps=1e-6)
+        return build_norm(norm_cfg, self.channels[i], eps=1e-5)
+
+    @staticmethod
+    def _init_weights(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.LayerNorm, _BatchNorm)) and m.weight is not None:
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    # ------------------------------------------------------------------ forward
+    def forward_raw(self, x: Tensor, num_stages: Optional[int] = None) -> List[Tensor]:
+        """The raw stage maps, before each downsample and before any output norm.
+
+        These are the tensors of the published model's parity fixtures (``features``); the last
+        one is the input of its final ``norm`` (here ``norm3``).
+
+        Args:
+            x (Tensor): (N, C, H, W) images.
+            num_stages (int, optional): Stop after this many stages. Defaults to all four.
+
+        Returns:
+            list[Tensor]: (N, dim * 2**i, ceil(H / 2**(i+2)), ceil(W / 2**(i+2))) for each stage.
+        """
+        check_input(x, self.in_channels)
+        x = self.patch_embed(x)
+        maps = []
+        for stage in self.levels[:num_stages or self.num_stages]:
+            y = stage(x)
+            maps.append(y)
+            if stage.downsample is not None:
+                x = stage.downsample(y)
+        return maps
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Multi-scale features: one NCHW map per ``out_indices`` entry, each normed by
+        ``norm{i}``."""
+        maps = self.forward_raw(x, self.out_indices[-1] + 1)
+        return tuple(getattr(self, f'norm{i}')(maps[i]) for i in self.out_indices)
+
+    # ------------------------------------------------------------------ training behaviour
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        frozen = [self.patch_embed]
+        for i in range(self.frozen_stages):
+            frozen.append(self.levels[i])
+            if i in self.out_indices:
+                frozen.append(getattr(self, f'norm{i}'))
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'FasterViT':
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self
+
+    def switch_to_deploy(self) -> None:
+        """Cache every position bias/embedding per input geometry (outputs are unchanged).
+
+        The position MLPs are then evaluated once per geometry instead of once per forward. Call
+        it after the weights are final; loading a state dict clears the caches.
+        """
+        for m in self.modules():
+            if m is not self and hasattr(m, 'switch_to_deploy'):
+                m.switch_to_deploy()
+        self.deploy = True
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer id of a parameter for layer-wise learning-rate decay.
+
+        The stem is layer 0, block ``j`` of stage ``i`` is ``sum(depths[:i]) + j + 1``, a stage's
+        downsample shares the id of its last block and its carrier-token initialiser that of its
+        first block; output norms and anything outside the backbone get the last id.
+
+        Args:
+            param_name (str): Parameter name, e.g. ``'backbone.levels.2.blocks.3.attn.qkv.weight'``.
+            prefix (str): Prefix of backbone parameters, e.g. ``'backbone.'``. Defaults to ''.
+
+        Returns:
+            tuple[int, int]: (layer id, number of layers = ``sum(depths) + 2``).
+        """
+        num_layers = sum(self.depths) + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        parts = param_name[len(prefix):].split('.')
+        if parts[0] == 'patch_embed':
+            return 0, num_layers
+        if parts[0] == 'levels':
+            i = int(parts[1])
+            if parts[2] == 'blocks':
+                return sum(self.depths[:i]) + int(parts[3]) + 1, num_layers
+            if parts[2] == 'downsample':
+                return sum(self.depths[:i + 1]), num_layers
+            return sum(self.depths[:i]) + 1, num_layers
+        return num_layers - 1, num_layers
+
+    # ------------------------------------------------------------------ checkpoints
+    def _load_official_names(self, module, state_dict, prefix, *args) -> None:
+        """Load-state-dict pre-hook: published final ``norm`` -> ``norm3``; ``head`` dropped."""
+        convert_official_keys(state_dict, prefix, 3 in self.out_indices)
+
+
+def convert_official_keys(state_dict: dict, prefix: str = '', keep_norm: bool = True) -> dict:
+    """Rename, in place, a published FasterViT state dict's keys under ``prefix`` to this backbone.
+
+    ``norm.*`` becomes ``norm3.*`` (dropped if ``keep_norm`` is False) and ``head.*`` is dropped.
+    Position-bias caches and the carrier initialiser's aliased conv are handled by the layers' own
+    pre-hooks. Returns ``state_dict``.
+    """
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        if name.startswith('head.'):
+            state_dict.pop(key)
+        elif name.startswith('norm.'):
+            value = state_dict.pop(key)
+            if keep_norm:
+                state_dict.setdefault(f'{prefix}norm3.{name[5:]}', value)
+    return state_dict
+
+
+def fastervit(arch: Union[str, dict] = 'faster_vit_0_224', **kwargs) -> FasterViT:
+    """Factory: ``fastervit('faster_vit_2_224', out_indices=(3,))``; see :class:`FasterViT`."""
+    return FasterViT(arch=arch, **kwargs)

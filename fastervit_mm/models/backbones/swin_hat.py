@@ -1,0 +1,2 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+SwinHAT = None

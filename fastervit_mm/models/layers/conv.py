@@ -1,0 +1,140 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""The convolutional parts of FasterViT: stem, ConvBlock, Downsample and the conv stage.
+
+Module names follow the published model, so its checkpoints load without renaming.
+"""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from torch import Tensor
+
+from .drop_path import DropPath
+from .norm import LayerNorm2d, build_norm
+
+
+class Stem(nn.Module):
+    """Conv3x3/2 -> BN -> ReLU -> Conv3x3/2 -> BN -> ReLU (output stride 4; ``patch_embed``).
+
+    Args:
+        in_channels (int): Image channels. Defaults to 3.
+        mid_channels (int): Channels after the first conv (``in_dim``). Defaults to 64.
+        out_channels (int): Channels of the stride-4 map (``dim``). Defaults to 96.
+        norm_cfg (dict): Norm layer config. The published BatchNorm eps here is 1e-4.
+            Defaults to ``dict(type='BN')``.
+    """
+
+    def __init__(self,
+                 in_channels: int = 3,
+                 mid_channels: int = 64,
+                 out_channels: int = 96,
+                 norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        self.conv_down = nn.Sequential(
+            nn.Conv2d(in_channels, mid_channels, 3, 2, 1, bias=False),
+            build_norm(norm_cfg, mid_channels, eps=1e-4),
+            nn.ReLU(),
+            nn.Conv2d(mid_channels, out_channels, 3, 2, 1, bias=False),
+            build_norm(norm_cfg, out_channels, eps=1e-4),
+            nn.ReLU(),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv_down(x)
+
+
+class ConvBlock(nn.Module):
+    """Residual ``x + DropPath(gamma * BN(Conv(GELU(BN(Conv(x))))))`` with 3x3 convs.
+
+    Args:
+        dim (int): Channels.
+        drop_path (float): Stochastic depth rate. Defaults to 0.
+        layer_scale (float, optional): Initial value of the per-channel ``gamma``; no ``gamma``
+            exists when None (every published variant). Defaults to None.
+        norm_cfg (dict): Norm layer config (BatchNorm eps 1e-5). Defaults to ``dict(type='BN')``.
+        with_cp (bool): Gradient checkpointing. Defaults to False.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 drop_path: float = 0.,
+                 layer_scale: Optional[float] = None,
+                 norm_cfg: dict = dict(type='BN'),
+                 with_cp: bool = False) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(dim, dim, 3, 1, 1)
+        self.norm1 = build_norm(norm_cfg, dim, eps=1e-5)
+        self.act1 = nn.GELU()
+        self.conv2 = nn.Conv2d(dim, dim, 3, 1, 1)
+        self.norm2 = build_norm(norm_cfg, dim, eps=1e-5)
+        if layer_scale is not None:
+            self.gamma = nn.Parameter(layer_scale * torch.ones(dim))
+        else:
+            self.gamma = None
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.with_cp = with_cp
+
+    def _forward(self, x: Tensor) -> Tensor:
+        y = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
+        if self.gamma is not None:
+            y = y * self.gamma.view(1, -1, 1, 1)
+        return x + self.drop_path(y)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+class Downsample(nn.Module):
+    """Channel LayerNorm (eps 1e-6) then Conv3x3/2 doubling the channels (pre-norm).
+
+    Args:
+        dim (int): Input channels.
+        out_dim (int, optional): Output channels. Defaults to ``2 * dim``.
+    """
+
+    def __init__(self, dim: int, out_dim: Optional[int] = None) -> None:
+        super().__init__()
+        self.norm = LayerNorm2d(dim, eps=1e-6)
+        self.reduction = nn.Sequential(nn.Conv2d(dim, out_dim or 2 * dim, 3, 2, 1, bias=False))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.reduction(self.norm(x))
+
+
+class ConvStage(nn.Module):
+    """A stage of :class:`ConvBlock` s followed by an optional :class:`Downsample`.
+
+    ``forward`` returns the map before the downsample; the caller applies ``downsample``.
+
+    Args:
+        dim (int): Channels.
+        depth (int): Number of blocks.
+        drop_path (Sequence[float]): Stochastic depth rate of each block.
+        layer_scale (float, optional): See :class:`ConvBlock`. Defaults to None.
+        downsample (bool): Whether to create the downsample. Defaults to True.
+        norm_cfg (dict): Norm layer config. Defaults to ``dict(type='BN')``.
+        with_cp (bool): Gradient checkpointing in every block. Defaults to False.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 depth: int,
+                 drop_path: Sequence[float] = (),
+                 layer_scale: Optional[float] = None,
+                 downsample: bool = True,
+                 norm_cfg: dict = dict(type='BN'),
+                 with_cp: bool = False) -> None:
+        super().__init__()
+        drop_path = list(drop_path) or [0.] * depth
+        self.blocks = nn.ModuleList([
+            ConvBlock(dim, drop_path[j], layer_scale, norm_cfg, with_cp) for j in range(depth)
+        ])
+        self.downsample = Downsample(dim) if downsample else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        for blk in self.blocks:
+            x = blk(x)
+        return x

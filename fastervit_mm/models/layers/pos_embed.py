@@ -1,0 +1,149 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Position terms computed by small MLPs from continuous coordinates.
+
+* :class:`ContinuousPositionBias`: the SwinV2-style attention bias ``16 * sigmoid(MLP(log-spaced
+  relative offset))`` (``pos_emb_funct`` in the published model).
+* :class:`MLPPositionEmbedding`: an absolute embedding ``MLP(normalised (row, col))`` added to tokens
+  (``pos_embed`` / ``hat_pos_embed``).
+
+Both take the grid geometry at call time, so one module serves every input size. The published
+model stored stale copies of these terms in buffers (``relative_bias``, ``relative_coords_table``,
+``relative_position_index``); they are dropped on load. In deploy mode
+(:meth:`switch_to_deploy`) the output for each geometry is computed once and reused.
+"""
+import math
+from functools import lru_cache
+from typing import Callable, Hashable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from .windows import grid_positions
+
+#: Keys of the published model's geometry caches, recomputed here instead of loaded.
+STALE_CACHE_KEYS = ('relative_bias', 'relative_coords_table', 'relative_position_index')
+
+
+@lru_cache(maxsize=256)
+def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
+    """All relative offsets of a ``rows x cols`` grid, SwinV2 log-spaced: ((2r-1)(2c-1), 2).
+
+    Each axis is divided by its largest offset (``side - 1``), scaled by 8 and mapped to
+    ``sign(t) * log2(|t| + 1) / log2(8)``.
+    """
+    dr = torch.arange(-(rows - 1), rows, dtype=torch.float32, device=device)
+    dc = torch.arange(-(cols - 1), cols, dtype=torch.float32, device=device)
+    table = torch.stack(torch.meshgrid(dr, dc, indexing='ij'), dim=-1)
+    table = table / torch.tensor([max(rows - 1, 1), max(cols - 1, 1)], device=device)
+    table = table * 8
+    table = torch.sign(table) * torch.log2(table.abs() + 1.0) / math.log2(8)
+    return table.view(-1, 2)
+
+
+@lru_cache(maxsize=256)
+def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
+    """(N, N) index into :func:`log_spaced_offsets` for every token pair (order as in
+    :func:`grid_positions`)."""
+    pos = grid_positions(rows, cols, window, device)
+    rel = pos[:, None, :] - pos[None, :, :]
+    return (rel[..., 0] + rows - 1) * (2 * cols - 1) + rel[..., 1] + cols - 1
+
+
+@lru_cache(maxsize=256)
+def normalised_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
+    """(row, col) of every token mapped to ``(c - g // 2) / (g // 2)`` per axis: (N, 2) float."""
+    pos = grid_positions(rows, cols, window, device).float()
+    half = torch.tensor([rows // 2, cols // 2], dtype=torch.float32, device=device)
+    return (pos - half) / half.clamp(min=1)
+
+
+def _cpb_mlp(out_features: int, hidden: int = 512) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(2, hidden, bias=True), nn.ReLU(), nn.Linear(hidden, out_features, bias=False))
+
+
+class _GeometryTerm(nn.Module):
+    """Base: drops stale cache keys on load and caches outputs per geometry in deploy mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._deploy_cache = None
+        self.register_load_state_dict_pre_hook(self._drop_stale_keys)
+
+    @staticmethod
+    def _drop_stale_keys(module, state_dict, prefix, *args) -> None:
+        for name in STALE_CACHE_KEYS:
+            state_dict.pop(prefix + name, None)
+        if module._deploy_cache is not None:
+            module._deploy_cache.clear()
+
+    def switch_to_deploy(self) -> None:
+        """Compute the term once per geometry from now on (call again after changing weights)."""
+        self._deploy_cache = {}
+
+    def _cached(self, key: Hashable, fn: Callable[[], Tensor]) -> Tensor:
+        if self._deploy_cache is None:
+            return fn()
+        weight = self.cpb_mlp[0].weight
+        key = key + (weight.device, weight.dtype)
+        out = self._deploy_cache.get(key)
+        if out is None:
+            with torch.no_grad():
+                out = self._deploy_cache[key] = fn()
+        return out
+
+
+class ContinuousPositionBias(_GeometryTerm):
+    """SwinV2-style continuous position bias for window attention.
+
+    Args:
+        num_heads (int): Attention heads (one bias map each).
+        hidden (int): Hidden width of the MLP. Defaults to 512.
+    """
+
+    def __init__(self, num_heads: int, hidden: int = 512) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.cpb_mlp = _cpb_mlp(num_heads, hidden)
+
+    def forward(self, rows: int, cols: int, window: int = 0, num_prefix: int = 0) -> Tensor:
+        """Bias (heads, N, N) for the ``rows x cols`` grid, tokens ordered as in
+        :func:`grid_positions`; ``num_prefix`` leading tokens (carrier tokens) get zero bias."""
+        return self._cached((rows, cols, window, num_prefix),
+                            lambda: self._compute(rows, cols, window, num_prefix))
+
+    def _compute(self, rows: int, cols: int, window: int, num_prefix: int) -> Tensor:
+        weight = self.cpb_mlp[0].weight
+        table = log_spaced_offsets(rows, cols, weight.device).to(weight.dtype)
+        index = relative_index(rows, cols, window, weight.device)
+        bias = 16 * torch.sigmoid(self.cpb_mlp(table))
+        n = rows * cols
+        bias = bias[index.view(-1)].view(n, n, -1).permute(2, 0, 1)
+        if num_prefix:
+            bias = F.pad(bias, (num_prefix, 0, num_prefix, 0))
+        return bias.contiguous()
+
+
+class MLPPositionEmbedding(_GeometryTerm):
+    """Absolute position embedding from an MLP over normalised token coordinates.
+
+    Args:
+        dim (int): Embedding channels.
+        hidden (int): Hidden width of the MLP. Defaults to 512.
+    """
+
+    def __init__(self, dim: int, hidden: int = 512) -> None:
+        super().__init__()
+        self.cpb_mlp = _cpb_mlp(dim, hidden)
+
+    def forward(self, rows: int, cols: int, window: int = 0) -> Tensor:
+        """Embedding (N, dim) of a ``rows x cols`` grid, tokens ordered as in
+        :func:`grid_positions`."""
+        return self._cached((rows, cols, window), lambda: self._compute(rows, cols, window))
+
+    def _compute(self, rows: int, cols: int, window: int) -> Tensor:
+        weight = self.cpb_mlp[0].weight
+        coords = normalised_positions(rows, cols, window, weight.device).to(weight.dtype)
+        return self.cpb_mlp(coords)
