@@ -9,18 +9,16 @@ published model, so its checkpoints (``fastervit_*.pth.tar``) load through
 ``init_cfg=dict(type='Pretrained', checkpoint=...)`` without conversion.
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
-from torch import Tensor
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from fastervit_mm.registry import MODELS
 from ..layers.conv import ConvStage, Downsample, Stem
 from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d, build_norm
+from .base import HierarchicalBackbone, init_weights_like_timm, parse_out_indices
 
 try:  # official checkpoints hold an argparse.Namespace; allow-list it for weights_only loading
     from fastervit_mm.compat import allow_checkpoint_globals
@@ -43,30 +41,8 @@ _HEADS_4 = (4, 8, 16, 32)
 _NO_HAT = (F_, F_, F_, F_)
 
 
-def check_input(x: Tensor, in_channels: int) -> None:
-    """Raise a ValueError/TypeError explaining how to fix an unusable backbone input."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got '
-                        f'{type(x).__name__}')
-    if x.dim() != 4:
-        hint = ' (add the batch dimension with x[None])' if x.dim() == 3 else ''
-        raise ValueError(f'expected a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}{hint}')
-    if not x.is_floating_point():
-        raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
-                        'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
-    if x.shape[1] != in_channels:
-        hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
-                if x.shape[-1] == in_channels else '')
-        raise ValueError(f'expected {in_channels} input channels at dim 1, got shape '
-                         f'{tuple(x.shape)}{hint}; set in_channels={x.shape[1]} to change the stem')
-    if x.shape[0] == 0:
-        raise ValueError(f'got an empty batch, shape {tuple(x.shape)}')
-    if x.shape[2] < 1 or x.shape[3] < 1:
-        raise ValueError(f'height and width must be at least 1, got shape {tuple(x.shape)}')
-
-
 @MODELS.register_module()
-class FasterViT(BaseModule):
+class FasterViT(HierarchicalBackbone):
     """FasterViT backbone with Hierarchical Attention, for any input size.
 
     Args:
@@ -137,7 +113,6 @@ class FasterViT(BaseModule):
                           'mlp_ratio', 'hat')
     arch_optional_keys = dict(layer_scale=None, layer_scale_conv=None, layer_norm_last=False,
                               do_propagation=False, qkv_bias=True)
-    num_stages = 4
 
     def __init__(self,
                  arch: Union[str, dict] = 'faster_vit_0_224',
@@ -159,10 +134,8 @@ class FasterViT(BaseModule):
         s = self.arch_settings
         self.in_channels = in_channels
         self.depths = s['depths']
-        self.out_indices = self._parse_out_indices(out_indices)
-        if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got {frozen_stages}')
-        self.frozen_stages = frozen_stages
+        self.out_indices = parse_out_indices(out_indices, self.num_stages)
+        self.frozen_stages = self._check_frozen_stages(frozen_stages)
         self.norm_eval = norm_eval
         if isinstance(compat_anyres, bool):
             compat_anyres = [compat_anyres] * self.num_stages
@@ -174,7 +147,7 @@ class FasterViT(BaseModule):
         self.out_channels = [self.channels[i] for i in self.out_indices]
 
         self.patch_embed = Stem(in_channels, s['in_dim'], s['dim'], norm_cfg)
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        dpr = torch.linspace(0, drop_path_rate, sum(self.depths), device='cpu').tolist()
         self.levels = nn.ModuleList()
         for i, depth in enumerate(self.depths):
             rates = dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])]
@@ -185,18 +158,19 @@ class FasterViT(BaseModule):
             else:
                 stage = HATStage(
                     self.channels[i], depth, s['num_heads'][i], s['window_size'][i],
-                    s['ct_size'], s['mlp_ratio'], s['qkv_bias'], None, drop_rate, attn_drop_rate,
-                    rates, s['layer_scale'], s['hat'][i], s['do_propagation'],
-                    self.compat_anyres[i], downsample, with_cp)
+                    ct_size=s['ct_size'], mlp_ratio=s['mlp_ratio'], qkv_bias=s['qkv_bias'],
+                    drop=drop_rate, attn_drop=attn_drop_rate, drop_path=rates,
+                    layer_scale=s['layer_scale'], hat=s['hat'][i],
+                    do_propagation=s['do_propagation'], published_anyres=self.compat_anyres[i],
+                    downsample=downsample, with_cp=with_cp)
             self.levels.append(stage)
 
         for i in self.out_indices:
             self.add_module(f'norm{i}', self._build_out_norm(out_norm_cfg, norm_cfg, i))
 
-        self.apply(self._init_weights)
+        self.apply(init_weights_like_timm)
         self.register_load_state_dict_pre_hook(self._load_official_names)
         self._freeze_stages()
-        self.deploy = False
         if deploy:
             self.switch_to_deploy()
 
@@ -209,7 +183,7 @@ class FasterViT(BaseModule):
             if name not in cls.arch_zoo:
                 raise ValueError(f'Unknown FasterViT arch {arch!r}; valid names: '
                                  f'{sorted(cls.arch_zoo)}, aliases: {sorted(cls.arch_aliases)}')
-            return copy.deepcopy(cls.arch_zoo[name])
+            return {**cls.arch_optional_keys, **copy.deepcopy(cls.arch_zoo[name])}
         if not isinstance(arch, dict):
             raise TypeError(f'arch must be a str or a dict, got {type(arch).__name__}')
         unknown = set(arch) - set(cls.arch_required_keys) - set(cls.arch_optional_keys)
@@ -231,129 +205,12 @@ class FasterViT(BaseModule):
                 raise ValueError(f'arch[{key!r}] must have {cls.num_stages} entries, got {s[key]}')
         return s
 
-    def _parse_out_indices(self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        result = []
-        for i in out_indices:
-            j = i + self.num_stages if i < 0 else i
-            if not 0 <= j < self.num_stages:
-                raise ValueError(f'out_indices entries must be in [-4, 3], got {i}')
-            result.append(j)
-        if not result or sorted(set(result)) != result:
-            raise ValueError(f'out_indices must be non-empty, distinct and increasing, got '
-                             f'{out_indices}')
-        return tuple(result)
-
     def _build_out_norm(self, out_norm_cfg: Optional[dict], norm_cfg: dict, i: int) -> nn.Module:
         if out_norm_cfg is not None:
             return build_norm(out_norm_cfg, self.channels[i])
         if self.arch_settings['layer_norm_last']:
             return LayerNorm2d(self.channels[i], eps=1e-6)
         return build_norm(norm_cfg, self.channels[i], eps=1e-5)
-
-    @staticmethod
-    def _init_weights(m: nn.Module) -> None:
-        if isinstance(m, nn.Linear):
-            nn.init.trunc_normal_(m.weight, std=.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.LayerNorm, _BatchNorm)) and m.weight is not None:
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-
-    # ------------------------------------------------------------------ forward
-    def forward_raw(self, x: Tensor, num_stages: Optional[int] = None) -> List[Tensor]:
-        """The raw stage maps, before each downsample and before any output norm.
-
-        These are the tensors of the published model's parity fixtures (``features``); the last
-        one is the input of its final ``norm`` (here ``norm3``).
-
-        Args:
-            x (Tensor): (N, C, H, W) images.
-            num_stages (int, optional): Stop after this many stages. Defaults to all four.
-
-        Returns:
-            list[Tensor]: (N, dim * 2**i, ceil(H / 2**(i+2)), ceil(W / 2**(i+2))) for each stage.
-        """
-        check_input(x, self.in_channels)
-        x = self.patch_embed(x)
-        maps = []
-        for stage in self.levels[:num_stages or self.num_stages]:
-            y = stage(x)
-            maps.append(y)
-            if stage.downsample is not None:
-                x = stage.downsample(y)
-        return maps
-
-    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """Multi-scale features: one NCHW map per ``out_indices`` entry, each normed by
-        ``norm{i}``."""
-        maps = self.forward_raw(x, self.out_indices[-1] + 1)
-        return tuple(getattr(self, f'norm{i}')(maps[i]) for i in self.out_indices)
-
-    # ------------------------------------------------------------------ training behaviour
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        frozen = [self.patch_embed]
-        for i in range(self.frozen_stages):
-            frozen.append(self.levels[i])
-            if i in self.out_indices:
-                frozen.append(getattr(self, f'norm{i}'))
-        for module in frozen:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'FasterViT':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self
-
-    def switch_to_deploy(self) -> None:
-        """Cache every position bias/embedding per input geometry (outputs are unchanged).
-
-        The position MLPs are then evaluated once per geometry instead of once per forward. Call
-        it after the weights are final; loading a state dict clears the caches.
-        """
-        for m in self.modules():
-            if m is not self and hasattr(m, 'switch_to_deploy'):
-                m.switch_to_deploy()
-        self.deploy = True
-
-    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
-        """Layer id of a parameter for layer-wise learning-rate decay.
-
-        The stem is layer 0, block ``j`` of stage ``i`` is ``sum(depths[:i]) + j + 1``, a stage's
-        downsample shares the id of its last block and its carrier-token initialiser that of its
-        first block; output norms and anything outside the backbone get the last id.
-
-        Args:
-            param_name (str): Parameter name, e.g. ``'backbone.levels.2.blocks.3.attn.qkv.weight'``.
-            prefix (str): Prefix of backbone parameters, e.g. ``'backbone.'``. Defaults to ''.
-
-        Returns:
-            tuple[int, int]: (layer id, number of layers = ``sum(depths) + 2``).
-        """
-        num_layers = sum(self.depths) + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        parts = param_name[len(prefix):].split('.')
-        if parts[0] == 'patch_embed':
-            return 0, num_layers
-        if parts[0] == 'levels':
-            i = int(parts[1])
-            if parts[2] == 'blocks':
-                return sum(self.depths[:i]) + int(parts[3]) + 1, num_layers
-            if parts[2] == 'downsample':
-                return sum(self.depths[:i + 1]), num_layers
-            return sum(self.depths[:i]) + 1, num_layers
-        return num_layers - 1, num_layers
 
     # ------------------------------------------------------------------ checkpoints
     def _load_official_names(self, module, state_dict, prefix, *args) -> None:

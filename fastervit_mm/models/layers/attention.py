@@ -44,14 +44,20 @@ class WindowAttention(nn.Module):
         self.pos_emb_funct = ContinuousPositionBias(num_heads)
 
     def forward(self, x: Tensor, bias: Optional[Tensor] = None) -> Tensor:
-        """x: (B', N, C); bias: (heads, N, N) or broadcastable to (B', heads, N, N)."""
+        """x: (B', N, C) with B' = batch * windows.
+
+        bias: (heads, N, N) shared by all sequences, or (nW, heads, N, N) for the nW windows of
+        each image (e.g. a shifted-window mask folded in), or None.
+        """
         B, N, C = x.shape
         qkv = self.qkv(x).view(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)
         if bias is not None:
             bias = bias.to(q.dtype)
+            if bias.dim() == 4:
+                q, k, v = (t.view(-1, bias.shape[0], *t.shape[1:]) for t in (q, k, v))
         x = F.scaled_dot_product_attention(
             q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.,
             scale=self.scale)
-        x = x.transpose(1, 2).reshape(B, N, C)
+        x = x.view(B, self.num_heads, N, self.head_dim).transpose(1, 2).reshape(B, N, C)
         return self.proj_drop(self.proj(x))

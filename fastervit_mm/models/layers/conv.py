@@ -114,7 +114,7 @@ class ConvStage(nn.Module):
         depth (int): Number of blocks.
         drop_path (Sequence[float]): Stochastic depth rate of each block.
         layer_scale (float, optional): See :class:`ConvBlock`. Defaults to None.
-        downsample (bool): Whether to create the downsample. Defaults to True.
+        downsample (nn.Module, optional): Applied by the caller after the stage. Defaults to None.
         norm_cfg (dict): Norm layer config. Defaults to ``dict(type='BN')``.
         with_cp (bool): Gradient checkpointing in every block. Defaults to False.
     """
@@ -124,7 +124,7 @@ class ConvStage(nn.Module):
                  depth: int,
                  drop_path: Sequence[float] = (),
                  layer_scale: Optional[float] = None,
-                 downsample: bool = True,
+                 downsample: Optional[nn.Module] = None,
                  norm_cfg: dict = dict(type='BN'),
                  with_cp: bool = False) -> None:
         super().__init__()
@@ -132,7 +132,7 @@ class ConvStage(nn.Module):
         self.blocks = nn.ModuleList([
             ConvBlock(dim, drop_path[j], layer_scale, norm_cfg, with_cp) for j in range(depth)
         ])
-        self.downsample = Downsample(dim) if downsample else None
+        self.downsample = downsample
 
     def forward(self, x: Tensor) -> Tensor:
         for blk in self.blocks:

@@ -27,8 +27,8 @@ from .attention import WindowAttention
 from .drop_path import DropPath
 from .mlp import Mlp
 from .pos_embed import MLPPositionEmbedding
-from .windows import (WindowGrid, published_carrier_shuffle, window_gather, window_partition,
-                      window_reverse)
+from .windows import (WindowGrid, published_carrier_shuffle, shifted_window_mask, window_gather,
+                      window_partition, window_reverse)
 
 
 def carrier_pooling(size: int, num_tokens: int) -> Tuple[int, int]:
@@ -272,6 +272,8 @@ class HATStage(nn.Module):
         published_anyres (bool): See :class:`HAT`; also drops the carrier position embedding, as
             the published any-resolution model does on non-square grids. Defaults to False.
         downsample (nn.Module, optional): Applied by the caller after the stage. Defaults to None.
+        shift_size (int): Swin-style shifted windows in every second block when > 0 and the map
+            has more than one window. FasterViT uses 0. Defaults to 0.
         with_cp (bool): Gradient checkpointing in every block. Defaults to False.
     """
 
@@ -292,9 +294,13 @@ class HATStage(nn.Module):
                  do_propagation: bool = False,
                  published_anyres: bool = False,
                  downsample: Optional[nn.Module] = None,
+                 shift_size: int = 0,
                  with_cp: bool = False) -> None:
         super().__init__()
+        if not 0 <= shift_size < window_size:
+            raise ValueError(f'shift_size must be in [0, window_size), got {shift_size}')
         self.window_size = window_size
+        self.shift_size = shift_size
         self.ct_size = ct_size
         self.hat = hat
         drop_path = list(drop_path) or [0.] * depth
@@ -333,9 +339,26 @@ class HATStage(nn.Module):
         ct = self.global_tokenizer(x, grid) if grid.carrier else None
         x = window_partition(x.permute(0, 2, 3, 1), grid.window)
         positions = [blk.position_terms(grid) for blk in self.blocks]
-        for blk, pos in zip(self.blocks, positions):
-            x, ct = blk(x, ct, pos)
+        shift = self.shift_size if grid.num_windows > 1 else 0
+        for j, (blk, pos) in enumerate(zip(self.blocks, positions)):
+            if shift and j % 2:
+                x, ct = self._shifted_block(blk, x, ct, pos, grid, shift)
+            else:
+                x, ct = blk(x, ct, pos)
         x = window_reverse(x, grid.window, grid.rows, grid.cols)
         if pad_h or pad_w:
             x = x[:, :H, :W]
         return x.permute(0, 3, 1, 2)
+
+    @staticmethod
+    def _shifted_block(blk: HAT, x: Tensor, ct: Optional[Tensor], pos: HATPositions,
+                       grid: WindowGrid, shift: int) -> Tuple[Tensor, Optional[Tensor]]:
+        """Run ``blk`` on windows of the map rolled by ``-shift`` (Swin), then roll back."""
+        w, rows, cols = grid.window, grid.rows, grid.cols
+        n_prefix = pos.window_bias.shape[-1] - w * w
+        mask = shifted_window_mask(rows, cols, w, shift, n_prefix, x.device)
+        pos = pos._replace(window_bias=pos.window_bias + mask[:, None])
+        x = torch.roll(window_reverse(x, w, rows, cols), (-shift, -shift), (1, 2))
+        x, ct = blk(window_partition(x, w), ct, pos)
+        x = torch.roll(window_reverse(x, w, rows, cols), (shift, shift), (1, 2))
+        return window_partition(x, w), ct

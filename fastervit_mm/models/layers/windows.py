@@ -128,3 +128,24 @@ def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
         return None
     wrong_window = window_gather(ct_cols, ct_rows, ct_size, device)
     return raster_gather(ct_rows, ct_cols, ct_size, device)[wrong_window]
+
+
+@lru_cache(maxsize=64)
+def shifted_window_mask(rows: int, cols: int, window: int, shift: int, num_prefix: int = 0,
+                        device=None) -> Tensor:
+    """Swin's attention mask for windows of a map rolled by ``-shift``: (nW, N, N).
+
+    Token pairs from different regions of the rolled map get -100, others 0; ``num_prefix``
+    leading tokens (carrier tokens) are not masked.
+    """
+    regions = torch.zeros(1, rows * window, cols * window, 1, device=device)
+    label = 0
+    for hs in (slice(0, -window), slice(-window, -shift), slice(-shift, None)):
+        for ws in (slice(0, -window), slice(-window, -shift), slice(-shift, None)):
+            regions[:, hs, ws] = label
+            label += 1
+    regions = window_partition(regions, window).squeeze(-1)
+    mask = (regions[:, :, None] != regions[:, None, :]).float() * -100.
+    if num_prefix:
+        mask = torch.nn.functional.pad(mask, (num_prefix, 0, num_prefix, 0))
+    return mask

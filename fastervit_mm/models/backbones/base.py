@@ -1,0 +1,168 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""What the 4-stage hierarchical backbones (FasterViT, SwinHAT) share: input checks, the
+multi-scale forward, freezing, deploy switch and layer ids for layer-wise learning-rate decay.
+
+A subclass builds ``patch_embed`` (stride 4), ``levels`` (stages whose ``forward`` returns the map
+before their ``downsample``) and one ``norm{i}`` per output index.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
+
+
+def check_input(x: Tensor, in_channels: int) -> None:
+    """Raise a ValueError/TypeError explaining how to fix an unusable backbone input."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got '
+                        f'{type(x).__name__}')
+    if x.dim() != 4:
+        hint = ' (add the batch dimension with x[None])' if x.dim() == 3 else ''
+        raise ValueError(f'expected a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}{hint}')
+    if not x.is_floating_point():
+        raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
+                        'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
+    if x.shape[1] != in_channels:
+        hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
+                if x.shape[-1] == in_channels else '')
+        raise ValueError(f'expected {in_channels} input channels at dim 1, got shape '
+                         f'{tuple(x.shape)}{hint}; set in_channels={x.shape[1]} to change the stem')
+    if x.shape[0] == 0:
+        raise ValueError(f'got an empty batch, shape {tuple(x.shape)}')
+    if x.shape[2] < 1 or x.shape[3] < 1:
+        raise ValueError(f'height and width must be at least 1, got shape {tuple(x.shape)}')
+
+
+def parse_out_indices(out_indices: Union[int, Sequence[int]], num_stages: int) -> Tuple[int, ...]:
+    """Normalise ``out_indices`` (int or sequence, negatives allowed) to increasing stage ids."""
+    if isinstance(out_indices, int):
+        out_indices = [out_indices]
+    result = []
+    for i in out_indices:
+        j = i + num_stages if i < 0 else i
+        if not 0 <= j < num_stages:
+            raise ValueError(f'out_indices entries must be in [{-num_stages}, {num_stages - 1}], '
+                             f'got {i}')
+        result.append(j)
+    if not result or sorted(set(result)) != result:
+        raise ValueError(f'out_indices must be non-empty, distinct and increasing, got '
+                         f'{out_indices}')
+    return tuple(result)
+
+
+def init_weights_like_timm(m: nn.Module) -> None:
+    """Linear: truncated normal (std 0.02), zero bias; LayerNorm/BatchNorm: 1 and 0."""
+    if isinstance(m, nn.Linear):
+        nn.init.trunc_normal_(m.weight, std=.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, (nn.LayerNorm, _BatchNorm)) and m.weight is not None:
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+class HierarchicalBackbone(BaseModule):
+    """Base of the 4-stage backbones; see the module docstring for what subclasses build.
+
+    Subclasses set ``in_channels``, ``depths``, ``out_indices``, ``frozen_stages`` and
+    ``norm_eval`` before building, and call :meth:`_freeze_stages` at the end of ``__init__``.
+    """
+
+    num_stages = 4
+    deploy = False
+
+    def _check_frozen_stages(self, frozen_stages: int) -> int:
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got '
+                             f'{frozen_stages}')
+        return frozen_stages
+
+    def forward_raw(self, x: Tensor, num_stages: Optional[int] = None) -> List[Tensor]:
+        """The raw stage maps, before each downsample and before any output norm.
+
+        Args:
+            x (Tensor): (N, C, H, W) images.
+            num_stages (int, optional): Stop after this many stages. Defaults to all.
+
+        Returns:
+            list[Tensor]: stage ``i`` has stride ``2 ** (i + 2)`` (sizes rounded up).
+        """
+        check_input(x, self.in_channels)
+        x = self.patch_embed(x)
+        maps = []
+        for stage in self.levels[:num_stages or self.num_stages]:
+            y = stage(x)
+            maps.append(y)
+            if stage.downsample is not None:
+                x = stage.downsample(y)
+        return maps
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Multi-scale features: one NCHW map per ``out_indices`` entry, normed by ``norm{i}``."""
+        maps = self.forward_raw(x, self.out_indices[-1] + 1)
+        return tuple(getattr(self, f'norm{i}')(maps[i]) for i in self.out_indices)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        frozen = [self.patch_embed]
+        for i in range(self.frozen_stages):
+            frozen.append(self.levels[i])
+            if i in self.out_indices:
+                frozen.append(getattr(self, f'norm{i}'))
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'HierarchicalBackbone':
+        """Set the mode, then keep frozen stages (and with ``norm_eval`` all BatchNorms) in eval."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self
+
+    def switch_to_deploy(self) -> None:
+        """Cache every position bias/embedding per input geometry (outputs are unchanged).
+
+        The position MLPs are then evaluated once per geometry instead of once per forward. Call
+        it after the weights are final; loading a state dict clears the caches.
+        """
+        for m in self.modules():
+            if m is not self and hasattr(m, 'switch_to_deploy'):
+                m.switch_to_deploy()
+        self.deploy = True
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer id of a parameter for layer-wise learning-rate decay (as mmpretrain backbones).
+
+        The stem is layer 0, block ``j`` of stage ``i`` is ``sum(depths[:i]) + j + 1``, a stage's
+        downsample shares the id of its last block and its carrier-token initialiser that of its
+        first block; output norms and anything outside the backbone get the last id.
+
+        Args:
+            param_name (str): e.g. ``'backbone.levels.2.blocks.3.attn.qkv.weight'``.
+            prefix (str): Prefix of backbone parameters, e.g. ``'backbone.'``. Defaults to ''.
+
+        Returns:
+            tuple[int, int]: (layer id, number of layers = ``sum(depths) + 2``).
+        """
+        num_layers = sum(self.depths) + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        parts = param_name[len(prefix):].split('.')
+        if parts[0] == 'patch_embed':
+            return 0, num_layers
+        if parts[0] == 'levels' and len(parts) > 2:
+            i = int(parts[1])
+            if parts[2] == 'blocks':
+                return sum(self.depths[:i]) + int(parts[3]) + 1, num_layers
+            if parts[2] == 'downsample':
+                return sum(self.depths[:i + 1]), num_layers
+            return sum(self.depths[:i]) + 1, num_layers
+        return num_layers - 1, num_layers
