@@ -1,0 +1,89 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Shims that keep the pinned OpenMMLab stack working on today's torch / numpy / tooling.
+
+Each shim is small, idempotent, documented with the failure it prevents, and tested in
+``tests/test_compat.py`` by a test that fails without it. :func:`apply_all` runs every shim and
+is called when :mod:`fastervit_mm` is imported, which happens before any checkpoint is read
+(configs build ``fastervit_mm.*`` objects or list ``fastervit_mm`` in ``custom_imports``).
+
+1. **Checkpoints under torch >= 2.6** (:func:`allow_checkpoint_globals`). ``torch.load`` defaults to
+   ``weights_only=True`` and mmengine 0.10.7 calls it without the argument, so every mmengine training
+   checkpoint (``message_hub`` holds ``HistoryBuffer`` objects with numpy arrays and numpy scalars)
+   and every official FasterViT checkpoint (a timm ``CheckpointSaver`` dict whose ``args`` is an
+   ``argparse.Namespace``) fails with ``UnpicklingError: Weights only load failed``. Instead of
+   turning ``weights_only`` off, the few classes these files hold are allow-listed. A
+   ``HistoryBuffer`` pickles its statistics functions as ``getattr(HistoryBuffer, 'mean')``; allowing
+   the real ``getattr`` would reopen the door the safe loader closes, so ``builtins.getattr`` is
+   mapped to :func:`_history_buffer_getattr`, which resolves only ``HistoryBuffer`` statistics.
+"""
+import argparse
+import pickle
+from typing import Any, Callable, List
+
+import numpy as np
+import torch
+
+__all__ = ['allow_checkpoint_globals', 'checkpoint_safe_globals', 'apply_all']
+
+_APPLIED = set()
+
+
+def _history_buffer_getattr(obj: Any, name: str, *default: Any) -> Any:
+    """``getattr`` restricted to what mmengine's ``HistoryBuffer`` pickles: its statistics methods.
+
+    Raises:
+        pickle.UnpicklingError: for any other object or attribute, naming both.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_') and callable(
+            getattr(HistoryBuffer, name, None)):
+        return getattr(obj, name, *default)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({getattr(obj, "__name__", type(obj).__name__)!r}, {name!r}) while '
+        'loading a checkpoint with weights_only=True: fastervit_mm only allows the statistics '
+        'methods of mmengine.logging.HistoryBuffer. If you trust the file, load it with '
+        'torch.load(path, weights_only=False).')
+
+
+def checkpoint_safe_globals() -> List[Any]:
+    """What OpenMMLab training checkpoints and official FasterViT checkpoints hold besides tensors.
+
+    Returns:
+        list: entries for :func:`torch.serialization.add_safe_globals` (objects, or
+        ``(replacement, 'module.name')`` pairs).
+    """
+    from mmengine.logging import HistoryBuffer
+    np_core = getattr(np, '_core', None) or np.core  # numpy 2 renamed numpy.core to numpy._core
+    safe: List[Any] = [
+        HistoryBuffer,
+        argparse.Namespace,  # ``args`` of timm CheckpointSaver files (official weights)
+        np.ndarray,
+        np.dtype,
+        np_core.multiarray._reconstruct,
+        np_core.multiarray.scalar,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
+    # numpy >= 1.25 pickles dtypes through their classes (numpy.dtypes.Float64DType, ...).
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        safe += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')]
+    return safe
+
+
+def allow_checkpoint_globals() -> None:
+    """Allow-list :func:`checkpoint_safe_globals` for ``torch.load(weights_only=True)``.
+
+    A no-op on torch < 2.4, which has no ``add_safe_globals`` (and loads everything anyway).
+    """
+    if 'globals' in _APPLIED:
+        return
+    add: Callable = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is not None:
+        add(checkpoint_safe_globals())
+    _APPLIED.add('globals')
+
+
+def apply_all() -> None:
+    """Apply every shim of this module (idempotent)."""
+    allow_checkpoint_globals()

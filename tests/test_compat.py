@@ -1,0 +1,132 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""The compatibility shims of fastervit_mm.compat, each shown to be needed and to work.
+
+Every check runs in a fresh interpreter so that the allow-list of one check cannot leak into the
+"without the shim" half of another.
+"""
+import textwrap
+
+import pytest
+
+from conftest import run_python
+
+# A tiny mmengine training run that writes iteration checkpoints with a message hub
+# (HistoryBuffer objects, numpy arrays and numpy scalars), optimizer and scheduler states.
+TRAIN = textwrap.dedent('''
+    import sys, torch, torch.nn as nn
+    from torch.utils.data import Dataset
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Data(Dataset):
+        def __len__(self):
+            return 16
+        def __getitem__(self, i):
+            g = torch.Generator().manual_seed(i)
+            return dict(x=torch.randn(4, generator=g), y=torch.randn(1, generator=g))
+
+    class Toy(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 1)
+        def forward(self, x, y, mode='loss'):
+            return dict(loss=((self.fc(x) - y) ** 2).mean())
+
+    def runner(work_dir, max_iters, resume=False):
+        return Runner(
+            model=Toy(), work_dir=work_dir, resume=resume,
+            train_dataloader=dict(dataset=Data(), batch_size=4,
+                                  sampler=dict(type='DefaultSampler', shuffle=True),
+                                  collate_fn=dict(type='default_collate')),
+            train_cfg=dict(by_epoch=False, max_iters=max_iters),
+            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
+            param_scheduler=dict(type='MultiStepLR', milestones=[3], by_epoch=False),
+            default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False)),
+            randomness=dict(seed=0), log_level='WARNING')
+''')
+
+
+@pytest.fixture(scope='module')
+def training_checkpoint(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('toy_run')
+    out = run_python(TRAIN + f'runner({str(work_dir)!r}, 4).train()\n')
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert (work_dir / 'iter_4.pth').is_file()
+    return work_dir
+
+
+def test_training_checkpoint_needs_the_shim(training_checkpoint):
+    """Without fastervit_mm, torch's default weights_only load rejects an mmengine checkpoint."""
+    out = run_python(f'import torch; torch.load({str(training_checkpoint / "iter_4.pth")!r})')
+    assert out.returncode != 0
+    assert 'Weights only load failed' in out.stderr
+
+
+def test_training_checkpoint_loads_and_resumes(training_checkpoint):
+    """With fastervit_mm imported, mmengine resumes the run with weights_only left on."""
+    ckpt = training_checkpoint / 'iter_4.pth'
+    code = TRAIN + textwrap.dedent(f'''
+        import fastervit_mm
+        state = torch.load({str(ckpt)!r})  # torch's default: weights_only=True
+        hub = state['message_hub']
+        assert len(hub['log_scalars']['train/loss'].data[0]) > 0, hub
+        r = runner({str(training_checkpoint)!r}, 6, resume=True)
+        r.train()
+        assert r.iter == 6, r.iter
+        print('resumed-at', state['meta']['iter'], 'finished-at', r.iter)
+    ''')
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'resumed-at 4 finished-at 6' in out.stdout
+
+
+def test_official_style_checkpoint_loads():
+    """timm CheckpointSaver files (official FasterViT weights) carry an argparse.Namespace."""
+    code = textwrap.dedent('''
+        import argparse, io, torch
+        buf = io.BytesIO()
+        torch.save(dict(epoch=309, arch='faster_vit_0_224', state_dict={'w': torch.ones(2)},
+                        optimizer={}, version=2, amp_scaler={}, metric=82.1,
+                        args=argparse.Namespace(model='faster_vit_0_224', lr=5e-3,
+                                                input_size=(3, 224, 224), mean=None)), buf)
+        def load():
+            buf.seek(0)
+            return torch.load(buf)
+        try:
+            load()
+        except Exception as e:
+            print('without-shim:', type(e).__name__)
+        import fastervit_mm
+        ck = load()
+        print('with-shim:', ck['args'].model, ck['metric'])
+    ''')
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'without-shim: UnpicklingError' in out.stdout
+    assert 'with-shim: faster_vit_0_224 82.1' in out.stdout
+
+
+def test_getattr_stays_restricted(tmp_path):
+    """The getattr mapping resolves HistoryBuffer statistics only: other uses are refused."""
+    import pickle
+
+    import torch
+
+    import fastervit_mm  # noqa: F401
+
+    from mmengine.logging import HistoryBuffer
+
+    class Exploit:
+        def __init__(self, obj, name):
+            self.obj, self.name = obj, name
+
+        def __reduce__(self):
+            return getattr, (self.obj, self.name)
+
+    for obj, name in [('text', 'upper'), (HistoryBuffer, '__init__')]:
+        path = tmp_path / 'exploit.pt'
+        torch.save({'x': Exploit(obj, name)}, path)
+        with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+            torch.load(path)
+    torch.save({'x': Exploit(HistoryBuffer, 'mean')}, path)
+    assert torch.load(path)['x'] is HistoryBuffer.mean
