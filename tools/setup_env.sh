@@ -94,7 +94,8 @@ if [ -z "$MMCV_WHEEL" ]; then
     if ! ( MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
             "${PIP[@]}" wheel -v --no-build-isolation --no-deps "mmcv==$MMCV_VERSION" -w "$BUILD_DIR" 2>&1 \
             | tee "$CACHE/build.log" \
-            | awk '/^\[[0-9]+\/[0-9]+\]/ { n = split($NF, p, "/"); printf "  [setup_env] mmcv %s %s\n", $1, p[n]; fflush(); next }
+            | awk '/^ *\[[0-9]+\/[0-9]+\] / { src = "?"; if (match($0, /[A-Za-z0-9_]+\.(cpp|cu|cc)( |$)/)) src = substr($0, RSTART, RLENGTH);
+                                                 printf "  [setup_env] mmcv compile %s %s\n", $1, src; fflush(); next }
                    /Building wheel|Created wheel|error:/ { print "  [setup_env] " $0; fflush() }' ; \
             exit "${PIPESTATUS[0]}" ); then
         rm -rf "$BUILD_DIR"
