@@ -1,0 +1,6 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Datasets of fastervit_mm: the embedded synthetic COCO-format default and dataset checks."""
+from .checks import check_data_paths
+from .synthetic_coco import SYNTHETIC_METAINFO, draw_scene, make_synthetic_coco
+
+__all__ = ['SYNTHETIC_METAINFO', 'check_data_paths', 'draw_scene', 'make_synthetic_coco']

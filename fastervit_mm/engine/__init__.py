@@ -1,0 +1,14 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Training-side components: optimizer-wrapper constructors, hooks and the distributed start-up.
+
+Importing this package registers them in ``fastervit_mm.registry`` (configs refer to them as
+``fastervit_mm.LayerDecayOptimWrapperConstructor``, ``fastervit_mm.ChannelCheckHook``).
+"""
+from .dist import init_cpu_dist, replace_sync_bn, setup_distributed
+from .hooks import ChannelCheckHook, check_channels
+from .optimizers import LayerDecayOptimWrapperConstructor
+
+__all__ = [
+    'ChannelCheckHook', 'LayerDecayOptimWrapperConstructor', 'check_channels', 'init_cpu_dist',
+    'replace_sync_bn', 'setup_distributed'
+]
