@@ -75,7 +75,9 @@ def check_data_paths(cfg, loaders: Sequence[str] = ('train_dataloader', 'val_dat
             if not osp.exists(path):
                 hint = ''
                 if 'synthetic' in path:
-                    hint = '; ' + DEMO_DATA_HINT.format(root=root or osp.dirname(path))
+                    from .synthetic_ade import SEG_DEMO_DATA_HINT  # the ADE20K-format one
+                    fmt = SEG_DEMO_DATA_HINT if 'ade' in path.lower() else DEMO_DATA_HINT
+                    hint = '; ' + fmt.format(root=root or osp.dirname(path))
                 raise FileNotFoundError(
                     f'dataset path does not exist: {path!r} (config key {key}'
                     f'{f", data_root={root!r}" if root else ""}, working directory '
