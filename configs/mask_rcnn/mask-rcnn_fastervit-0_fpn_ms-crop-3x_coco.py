@@ -1,0 +1,13 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+# Mask R-CNN, FasterViT-0, 3x with DETR-style multi-scale crop: mmdet's Swin-T recipe with the
+# backbone, neck channels and optimizer swapped.
+_base_ = [
+    'mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_ms-crop-3x_coco.py',
+    '../_base_/fastervit_detection.py'
+]
+custom_imports = {{_base_.fastervit_imports}}
+pretrained = None  # the parent's Swin-T checkpoint; FasterViT's is in model.backbone.init_cfg
+model = dict(
+    backbone={{_base_.fastervit_backbone}},
+    neck=dict(in_channels={{_base_.fastervit_channels}}))
+optim_wrapper = {{_base_.fastervit_optim_wrapper}}
