@@ -30,4 +30,9 @@ fastervit_optim_wrapper = dict(
 # `fastervit_mm` registers its modules when imported; the scope prefix of the types above would
 # import it too, this makes a missing installation fail at config load.
 fastervit_imports = dict(imports=['fastervit_mm'], allow_failed_imports=False)
-custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook')]
+# Fail before the first iteration on neck channels that do not match the backbone; keep the RNG
+# states in checkpoints so that a resumed run continues as the uninterrupted one would.
+custom_hooks = [
+    dict(type='fastervit_mm.ChannelCheckHook'),
+    dict(type='fastervit_mm.RNGStateHook')
+]

@@ -1,0 +1,80 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Fixtures of the detection tests: config paths, a tiny synthetic COCO-format dataset, child
+configs of the demo config that train for a few iterations, and small detectors."""
+import copy
+import glob
+import os.path as osp
+import runpy
+import sys
+from typing import List
+
+import pytest
+
+from conftest import REPO_ROOT  # tests/conftest.py
+
+DET_CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'mask_rcnn', '*.py')) +
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'cascade_rcnn', '*.py')) +
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_*.py')))
+DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
+CASCADE_CONFIG = osp.join(REPO_ROOT, 'configs', 'cascade_rcnn',
+                          'cascade-mask-rcnn_fastervit-0_fpn_4conv1fc-giou_ms-crop-3x_coco.py')
+
+
+@pytest.fixture(scope='session')
+def det_data(tmp_path_factory) -> str:
+    """A tiny synthetic COCO-format dataset (8 training, 4 validation images of 192x192)."""
+    from fastervit_mm.datasets import make_synthetic_coco
+    root = str(tmp_path_factory.mktemp('synthetic_coco'))
+    make_synthetic_coco(root, num_train=8, num_val=4, seed=0)
+    return root + '/'
+
+
+@pytest.fixture(scope='session')
+def mmdet_scope():
+    """Make ``mmdet`` the default registry scope (as the Runner does for these configs)."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+
+
+def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',
+                     val_interval: int = None) -> str:
+    """Write a child of the demo config that reads ``data_root`` and trains ``max_iters``
+    iterations (batch 2, log every iteration, validation and a checkpoint at the end unless
+    ``val_interval`` says otherwise); returns ``path``."""
+    text = f'''
+_base_ = {DEMO_CONFIG!r}
+data_root = {data_root!r}
+train_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters={max_iters}, val_interval={val_interval or max_iters})
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_iters}))
+{extra}
+'''
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def run_tool(script: str, args: List[str]) -> None:
+    """Run ``tools/<script>`` in this process, as ``python tools/<script> args``."""
+    argv = sys.argv
+    sys.argv = [script] + [str(a) for a in args]
+    try:
+        runpy.run_path(osp.join(REPO_ROOT, 'tools', script), run_name='__main__')
+    finally:
+        sys.argv = argv
+
+
+def build_detector(cfg, **overrides):
+    """Build ``cfg.model`` with the backbone's ``init_cfg`` removed and ``overrides`` merged in
+    (keys relative to ``model``, e.g. ``{'neck.in_channels': [...]}``)."""
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
+    model_cfg.merge_from_dict({'model.backbone.init_cfg': None})
+    model_cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
+    return MODELS.build(model_cfg.model)

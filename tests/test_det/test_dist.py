@@ -1,0 +1,74 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Distributed training on a CPU-only machine: `tools/dist_train.sh <demo config> 2` (torchrun,
+Gloo, DDP without device ids, BN), and DDP gradients are averaged, not summed."""
+import json
+import math
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import torch
+import torch.multiprocessing as mp
+
+from conftest import REPO_ROOT
+from .conftest import write_demo_child
+from .dist_probe import average_grads_worker
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _records(work_dir: str, rank: int):
+    with open(osp.join(work_dir, f'probe_rank{rank}.jsonl')) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
+    extra = ("custom_imports = dict(imports=['fastervit_mm', 'test_det.dist_probe'])\n"
+             "custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),\n"
+             "                dict(type='fastervit_mm.RNGStateHook'), dict(type='DistProbeHook')]\n")
+    config = write_demo_child(tmp_path / 'tiny_dist.py', det_data, max_iters=3, extra=extra)
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1',
+               CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
+               PYTHONPATH=osp.join(REPO_ROOT, 'tests'))
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+    assert 'distributed on CPU with gloo (rank 0 of 2)' in log
+    assert 'coco/bbox_mAP' in log  # validation gathered both ranks' results
+
+    ranks = [_records(work_dir, r) for r in (0, 1)]
+    iters = [[r for r in records if 'iter' in r] for records in ranks]
+    grads = [[r for r in records if 'grad' in r] for records in ranks]
+    assert [len(i) for i in iters] == [3, 3] and [len(g) for g in grads] == [3, 3]
+    for it0, it1, g0, g1 in zip(*iters, *grads):
+        assert it0['world'] == it1['world'] == 2
+        assert math.isfinite(it0['loss']) and math.isfinite(it1['loss'])
+        assert not set(it0['img_ids']) & set(it1['img_ids']), 'each rank reads its own images'
+        # all-reduced before the step: the same gradient on both ranks, hence the same weights
+        assert g0['grad_abs'] > 0
+        assert math.isclose(g0['grad'], g1['grad'], rel_tol=1e-6, abs_tol=1e-9)
+        assert math.isclose(g0['grad_abs'], g1['grad_abs'], rel_tol=1e-6)
+        assert math.isclose(it0['params'], it1['params'], rel_tol=1e-9)
+    assert any(a['loss'] != b['loss'] for a, b in zip(*iters)), 'local losses differ'
+
+    saved = [[osp.basename(r['saved']) for r in records if 'saved' in r] for records in ranks]
+    assert saved[0].count('iter_3.pth') == 1 and not [s for s in saved[1] if s.endswith('.pth')]
+    assert sorted(f for f in os.listdir(work_dir) if f.endswith('.pth')) == ['iter_3.pth']
+    checkpoint = torch.load(osp.join(work_dir, 'iter_3.pth'), map_location='cpu',
+                            weights_only=False)
+    assert len(checkpoint['rng_state']) == 2  # RNGStateHook gathered both ranks' states
+
+
+def test_ddp_on_cpu_averages_gradients(tmp_path):
+    mp.spawn(average_grads_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    grads = [torch.load(tmp_path / f'grad{r}.pt') for r in (0, 1)]
+    # local gradients are 1 and 2: the mean is 1.5 (a sum would give 3)
+    assert torch.allclose(grads[0], torch.tensor([[1.5]])) and torch.equal(grads[0], grads[1])
