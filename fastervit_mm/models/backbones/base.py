@@ -7,6 +7,7 @@ before their ``downsample``) and one ``norm{i}`` per output index.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -90,19 +91,40 @@ class HierarchicalBackbone(BaseModule):
             list[Tensor]: stage ``i`` has stride ``2 ** (i + 2)`` (sizes rounded up).
         """
         check_input(x, self.in_channels)
+        maps = self._forward_maps(x, num_stages or self.num_stages)
+        return [self._output_format(m, x) for m in maps]
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Multi-scale features: one NCHW map per ``out_indices`` entry, normed by ``norm{i}``.
+
+        The outputs are channels-last in memory when the input is, else contiguous.
+        """
+        check_input(x, self.in_channels)
+        maps = self._forward_maps(x, self.out_indices[-1] + 1)
+        return tuple(
+            self._output_format(getattr(self, f'norm{i}')(maps[i]), x) for i in self.out_indices)
+
+    def _forward_maps(self, x: Tensor, num_stages: int) -> List[Tensor]:
+        # In inference the convolutions run channels-last (oneDNN / cuDNN prefer it, and the
+        # transformer stages then window NHWC memory without a transpose copy). Training keeps
+        # the input's format: PyTorch's channels-last training-mode BatchNorm on CPU computes
+        # batch statistics ~50x less accurately; pass a channels-last input to opt in.
+        if not self.training:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.patch_embed(x)
         maps = []
-        for stage in self.levels[:num_stages or self.num_stages]:
+        for stage in self.levels[:num_stages]:
             y = stage(x)
             maps.append(y)
             if stage.downsample is not None:
                 x = stage.downsample(y)
         return maps
 
-    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """Multi-scale features: one NCHW map per ``out_indices`` entry, normed by ``norm{i}``."""
-        maps = self.forward_raw(x, self.out_indices[-1] + 1)
-        return tuple(getattr(self, f'norm{i}')(maps[i]) for i in self.out_indices)
+    @staticmethod
+    def _output_format(y: Tensor, x: Tensor) -> Tensor:
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            return y
+        return y.contiguous()
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:

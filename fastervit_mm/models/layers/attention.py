@@ -54,7 +54,9 @@ class WindowAttention(nn.Module):
         q, k, v = qkv.unbind(0)
         if bias is not None:
             bias = bias.to(q.dtype)
-            if bias.dim() == 4:
+            if bias.dim() == 3:  # a 4-D mask lets SDPA pick its fused CPU kernel (3-D: math path)
+                bias = bias.unsqueeze(0)
+            elif bias.shape[0] > 1:
                 q, k, v = (t.view(-1, bias.shape[0], *t.shape[1:]) for t in (q, k, v))
         x = F.scaled_dot_product_attention(
             q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.,

@@ -7,11 +7,32 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from .drop_path import DropPath
 from .norm import LayerNorm2d, build_norm
+
+
+def conv_norm(conv: nn.Conv2d, norm: nn.Module, x: Tensor) -> Tensor:
+    """``norm(conv(x))``; a BatchNorm using running statistics is folded into the convolution.
+
+    Folding saves a full pass over the map in inference (and with frozen BatchNorms).
+    """
+    if (not isinstance(norm, _BatchNorm) or norm.training or norm.running_var is None
+            or conv.padding_mode != 'zeros'):
+        return norm(conv(x))
+    scale = torch.rsqrt(norm.running_var + norm.eps)
+    if norm.weight is not None:
+        scale = scale * norm.weight
+    shift = -norm.running_mean if conv.bias is None else conv.bias - norm.running_mean
+    shift = shift * scale
+    if norm.bias is not None:
+        shift = shift + norm.bias
+    weight = conv.weight * scale.view(-1, 1, 1, 1)
+    return F.conv2d(x, weight, shift, conv.stride, conv.padding, conv.dilation, conv.groups)
 
 
 class Stem(nn.Module):
@@ -34,14 +55,16 @@ class Stem(nn.Module):
         self.conv_down = nn.Sequential(
             nn.Conv2d(in_channels, mid_channels, 3, 2, 1, bias=False),
             build_norm(norm_cfg, mid_channels, eps=1e-4),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(mid_channels, out_channels, 3, 2, 1, bias=False),
             build_norm(norm_cfg, out_channels, eps=1e-4),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.conv_down(x)
+        c = self.conv_down
+        x = c[2](conv_norm(c[0], c[1], x))
+        return c[5](conv_norm(c[3], c[4], x))
 
 
 class ConvBlock(nn.Module):
@@ -76,7 +99,7 @@ class ConvBlock(nn.Module):
         self.with_cp = with_cp
 
     def _forward(self, x: Tensor) -> Tensor:
-        y = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
+        y = conv_norm(self.conv2, self.norm2, self.act1(conv_norm(self.conv1, self.norm1, x)))
         if self.gamma is not None:
             y = y * self.gamma.view(1, -1, 1, 1)
         return x + self.drop_path(y)
