@@ -34,7 +34,8 @@ START=$(date +%s)
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" ${EXTRA_ARGS:-}
 TRAIN_SECONDS=$(( $(date +%s) - START ))
 CHECKPOINT=$(cat "$WORK_DIR/last_checkpoint")
-say "training took $(( TRAIN_SECONDS / 60 )) min $(( TRAIN_SECONDS % 60 )) s; checkpoint $CHECKPOINT"
+say "training took $(( TRAIN_SECONDS / 60 )) min $(( TRAIN_SECONDS % 60 )) s"
+say "checkpoint: $CHECKPOINT"
 
 say "4/5 COCO evaluation on the validation split (pictures of every image -> $WORK_DIR/test_vis)"
 "$PY" tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR/test" \

@@ -11,53 +11,16 @@ Examples::
 """
 import argparse
 import inspect
-import os
 import os.path as osp
+import sys
 
-from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
-from mmengine.registry import HOOKS, METRICS, RUNNERS, init_default_scope
-from mmengine.runner import Runner
+from mmengine.registry import HOOKS, METRICS, init_default_scope
 
-from fastervit_mm.datasets import check_data_paths
-from fastervit_mm.engine import setup_distributed
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir', help='the directory to save the file containing evaluation metrics')
-    parser.add_argument(
-        '--out',
-        type=str,
-        help='a .pkl/.pickle file: dump the predictions for offline evaluation; otherwise a '
-        "directory given to the evaluator as output_dir (mmseg's convention)")
-    parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument(
-        '--show-dir',
-        help='directory where painted images are saved (relative paths: under '
-        'work_dir/<timestamp>/)')
-    parser.add_argument(
-        '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation (tta_model, tta_pipeline)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # a clone works uninstalled
+from fastervit_mm.datasets import check_data_paths  # noqa: E402
+from fastervit_mm.engine.cli import (add_common_args, build_runner,  # noqa: E402
+                                     load_config, parse_args)
 
 
 def scoped_get(registry, name: str):
@@ -84,17 +47,25 @@ def enable_visualization(cfg, args) -> None:
 
 
 def main():
-    args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='a .pkl/.pickle file: dump the predictions for offline evaluation; otherwise a '
+        "directory given to the evaluator as output_dir (mmseg's convention)")
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images are saved (relative paths: under '
+        'work_dir/<timestamp>/)')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--tta', action='store_true', help='test-time augmentation (tta_model, tta_pipeline)')
+    args = parse_args(add_common_args(parser))
+    cfg = load_config(args)
     init_default_scope(cfg.get('default_scope', 'mmengine'))
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:
@@ -105,18 +76,16 @@ def main():
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+    dump = args.out is not None and args.out.endswith(('.pkl', '.pickle'))
+    if args.out is not None and not dump:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
     check_data_paths(cfg, ['test_dataloader'])
-    setup_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-
-    if args.out is not None and args.out.endswith(('.pkl', '.pickle')):
-        # mmdet's DumpDetResults stores masks as RLE; other libraries get mmengine's DumpResults
-        dump = scoped_get(METRICS, 'DumpDetResults') or DumpResults
-        runner.test_evaluator.metrics.append(dump(out_file_path=args.out))
+    runner = build_runner(cfg)
+    if dump:  # mmdet's DumpDetResults stores masks as RLE; other libraries get mmengine's
+        metric = scoped_get(METRICS, 'DumpDetResults') or DumpResults
+        runner.test_evaluator.metrics.append(metric(out_file_path=args.out))
     runner.test()
 
 

@@ -7,25 +7,22 @@ Additions over the upstream script: dataset paths are checked before anything is
 
 Examples::
 
-    python tools/train.py configs/demo/mask-rcnn_fastervit-demo_fpn_4k_synthetic-192.py
+    python tools/train.py configs/demo/mask-rcnn_fastervit-demo_fpn_synthetic-192.py
     tools/dist_train.sh configs/mask_rcnn/mask-rcnn_fastervit-2_fpn_1x_coco.py 8 --amp
 """
 import argparse
-import os
 import os.path as osp
+import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
-
-from fastervit_mm.datasets import check_data_paths
-from fastervit_mm.engine import setup_distributed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # a clone works uninstalled
+from fastervit_mm.datasets import check_data_paths  # noqa: E402
+from fastervit_mm.engine.cli import (add_common_args, build_runner,  # noqa: E402
+                                     load_config, parse_args)
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic-mixed-precision training')
     parser.add_argument(
@@ -39,37 +36,8 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint; without a path, from the latest checkpoint in '
         'the work directory')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value pairs, e.g. '
-        'train_cfg.max_iters=100 "model.neck.in_channels=[64,128,256,512]"')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
-
-
-def main():
-    args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    args = parse_args(add_common_args(parser))
+    cfg = load_config(args)
 
     if args.amp:
         wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -95,10 +63,7 @@ def main():
 
     loaders = ['train_dataloader'] + (['val_dataloader'] if cfg.get('val_cfg') else [])
     check_data_paths(cfg, loaders)
-    setup_distributed(cfg)
-
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

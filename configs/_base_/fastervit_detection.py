@@ -1,19 +1,67 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-# What every FasterViT detection family base swaps into its mmdet parent config, with FasterViT-0
-# values (variant children override arch, drop_path_rate, the checkpoint and the neck channels).
-# Plain variables, so that this file can sit next to an mmdet experiment config in a _base_ list.
-fastervit_backbone = dict(
-    _delete_=True,
-    type='fastervit_mm.FasterViT',
-    arch='faster_vit_0_224',
-    out_indices=(0, 1, 2, 3),
-    drop_path_rate=0.2,  # the published ImageNet value of each variant
-    norm_cfg=dict(type='SyncBN', requires_grad=True),
-    init_cfg=dict(
-        type='Pretrained',
-        checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-        'fastervit_0_224_1k.pth.tar'))
-fastervit_channels = [64, 128, 256, 512]
+# What every FasterViT detection config swaps into its mmdet parent. Plain variables, so that this
+# file can sit next to an mmdet experiment config in a _base_ list; the family bases (FasterViT-0)
+# take `fastervit_model`, the FasterViT-k children merge `fastervit_variants.fastervit_k`.
+
+# Per variant: arch, the published ImageNet drop-path rate, the official ImageNet-1K checkpoint,
+# and the channels the neck must take (dim * 2**i for the four stages).
+fastervit_variants = dict(
+    fastervit_0=dict(
+        backbone=dict(
+            arch='faster_vit_0_224',
+            drop_path_rate=0.2,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
+                'fastervit_0_224_1k.pth.tar')),
+        neck=dict(in_channels=[64, 128, 256, 512])),
+    fastervit_1=dict(
+        backbone=dict(
+            arch='faster_vit_1_224',
+            drop_path_rate=0.2,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
+                'fastervit_1_224_1k.pth.tar')),
+        neck=dict(in_channels=[80, 160, 320, 640])),
+    fastervit_2=dict(
+        backbone=dict(
+            arch='faster_vit_2_224',
+            drop_path_rate=0.2,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
+                'fastervit_2_224_1k.pth.tar')),
+        neck=dict(in_channels=[96, 192, 384, 768])),
+    fastervit_3=dict(
+        backbone=dict(
+            arch='faster_vit_3_224',
+            drop_path_rate=0.3,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
+                'fastervit_3_224_1k.pth.tar')),
+        neck=dict(in_channels=[128, 256, 512, 1024])),
+    fastervit_4=dict(
+        backbone=dict(
+            arch='faster_vit_4_224',
+            drop_path_rate=0.3,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
+                'fastervit_4_224_1k.pth.tar')),
+        neck=dict(in_channels=[196, 392, 784, 1568])))
+
+fastervit_model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='fastervit_mm.FasterViT',
+        out_indices=(0, 1, 2, 3),
+        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        **fastervit_variants['fastervit_0']['backbone']),
+    neck=fastervit_variants['fastervit_0']['neck'])
+
+# AdamW with layer-wise lr decay; no weight decay on norms, position MLPs and layer scales.
 fastervit_optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
@@ -27,9 +75,11 @@ fastervit_optim_wrapper = dict(
             'cpb_mlp': dict(decay_mult=0.),
             'gamma': dict(decay_mult=0.),
         }))
+
 # `fastervit_mm` registers its modules when imported; the scope prefix of the types above would
 # import it too, this makes a missing installation fail at config load.
 fastervit_imports = dict(imports=['fastervit_mm'], allow_failed_imports=False)
+
 # Fail before the first iteration on neck channels that do not match the backbone; keep the RNG
 # states in checkpoints so that a resumed run continues as the uninterrupted one would.
 custom_hooks = [

@@ -9,7 +9,5 @@ _base_ = [
 ]
 custom_imports = {{_base_.fastervit_imports}}  # the parent imports mmpretrain for ConvNeXt
 checkpoint_file = None  # the parent's ConvNeXt checkpoint
-model = dict(
-    backbone={{_base_.fastervit_backbone}},
-    neck=dict(in_channels={{_base_.fastervit_channels}}))
+model = {{_base_.fastervit_model}}
 optim_wrapper = {{_base_.fastervit_optim_wrapper}}

@@ -1,10 +1,5 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-# Cascade Mask R-CNN 3x (paper setting), FasterViT-4: the FasterViT-0 config with the FasterViT-4 backbone.
+# Cascade Mask R-CNN 3x (paper setting), FasterViT-4: the FasterViT-0 config with
+# the FasterViT-4 backbone.
 _base_ = './cascade-mask-rcnn_fastervit-0_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
-model = dict(
-    backbone=dict(
-        arch='faster_vit_4_224',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                      'fastervit_4_224_1k.pth.tar')),
-    neck=dict(in_channels=[196, 392, 784, 1568]))
+model = {{_base_.fastervit_variants.fastervit_4}}

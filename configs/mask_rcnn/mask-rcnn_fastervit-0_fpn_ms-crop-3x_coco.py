@@ -7,7 +7,5 @@ _base_ = [
 ]
 custom_imports = {{_base_.fastervit_imports}}
 pretrained = None  # the parent's Swin-T checkpoint; FasterViT's is in model.backbone.init_cfg
-model = dict(
-    backbone={{_base_.fastervit_backbone}},
-    neck=dict(in_channels={{_base_.fastervit_channels}}))
+model = {{_base_.fastervit_model}}
 optim_wrapper = {{_base_.fastervit_optim_wrapper}}

@@ -1,8 +1,8 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The embedded default dataset: synthetic scenes in COCO instance-segmentation format.
 
-COCO cannot be downloaded everywhere (CI, air-gapped machines), so the demo and the tests train on
-scenes drawn here: a few shape classes, each with its own colour, several objects per image on a
+COCO cannot be downloaded everywhere (CI, air-gapped machines), so the demo and the tests train
+on scenes drawn here: a few shape classes, each with its own colour, several objects per image on a
 noisy gradient background, placed so that some occlude others (every object keeps at least
 ``min_visible`` of its area visible; its annotation is the *visible* part, like COCO's). Masks are
 COCO polygons traced from the visible pixels, so mmdet's ``CocoDataset`` and ``CocoMetric`` read the

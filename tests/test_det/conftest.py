@@ -16,7 +16,8 @@ DET_CONFIGS = sorted(
     glob.glob(osp.join(REPO_ROOT, 'configs', 'mask_rcnn', '*.py')) +
     glob.glob(osp.join(REPO_ROOT, 'configs', 'cascade_rcnn', '*.py')) +
     glob.glob(osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_*.py')))
-DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
+DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                       'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
 CASCADE_CONFIG = osp.join(REPO_ROOT, 'configs', 'cascade_rcnn',
                           'cascade-mask-rcnn_fastervit-0_fpn_4conv1fc-giou_ms-crop-3x_coco.py')
 

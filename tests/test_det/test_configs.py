@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Every shipped detection config parses, says what its name says, and builds (init_cfg removed)."""
+"""Every shipped detection config parses, says what its name says, and builds (init_cfg
+removed)."""
 import os.path as osp
 import re
 

@@ -31,7 +31,8 @@ def _records(work_dir: str, rank: int):
 def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
     extra = ("custom_imports = dict(imports=['fastervit_mm', 'test_det.dist_probe'])\n"
              "custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),\n"
-             "                dict(type='fastervit_mm.RNGStateHook'), dict(type='DistProbeHook')]\n")
+             "                dict(type='fastervit_mm.RNGStateHook'),\n"
+             "                dict(type='DistProbeHook')]\n")
     config = write_demo_child(tmp_path / 'tiny_dist.py', det_data, max_iters=3, extra=extra)
     work_dir = str(tmp_path / 'work')
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1',

@@ -27,6 +27,8 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import MODELS, VISUALIZERS, init_default_scope
 from mmengine.runner import load_checkpoint
 
+# the configs import fastervit_mm: a clone works uninstalled
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
