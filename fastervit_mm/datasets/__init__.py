@@ -2,6 +2,7 @@
 """Datasets of fastervit_mm: the embedded synthetic COCO-format default and dataset checks."""
 from .checks import check_data_paths
 from .synthetic_coco import SYNTHETIC_METAINFO, draw_scene, make_synthetic_coco
+from .synthetic_cls import SHAPE_CLASSES, SyntheticShapeDataset, make_synthetic_cls  # noqa: F401
 from .synthetic_ade import SYNTHETIC_ADE_METAINFO, draw_seg_scene, make_synthetic_ade20k
 
 __all__ = ['SYNTHETIC_METAINFO', 'check_data_paths', 'draw_scene', 'make_synthetic_coco']

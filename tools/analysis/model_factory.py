@@ -1,0 +1,157 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Build "a config or an arch" as a module that takes one image tensor (used by get_flops.py and
+benchmark.py).
+
+* an **arch** (``faster_vit_0_224``, ``4-21k-384``, ... any name or alias of
+  ``fastervit_mm.FasterViT.arch_zoo``) gives the published classification model: backbone,
+  final norm, global average pooling and a 1000-class linear head; its native resolution is the
+  one in the name (224 unless ``_384``/``_512``/``_768``);
+* a **config** (mmpretrain, mmdet or mmseg) gives ``cfg.model``, run in ``mode='tensor'``
+  (detectors get data samples describing the input, so the RPN and RoI heads run as at test
+  time); default sizes: the classifier's test crop, 1280x800 (W x H) for detectors, the config's
+  ``crop_size`` (else 512x512) for segmentors. SyncBN is reverted to BN, no weights are loaded.
+"""
+import os.path as osp
+import re
+from collections import OrderedDict
+from typing import Any, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+DET_SHAPE = (800, 1280)  # (H, W): the paper's 1280x800 detection test size
+SEG_SHAPE = (512, 512)
+
+
+def is_config(spec: str) -> bool:
+    return spec.endswith('.py') or osp.isfile(spec)
+
+
+def _flatten(out: Any) -> List[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, dict):
+        out = list(out.values())
+    if isinstance(out, (list, tuple)):
+        return [t for o in out for t in _flatten(o)]
+    return []
+
+
+class TensorModel(nn.Module):
+    """``model`` behind a ``forward(images) -> tuple of tensors`` (what tracers and timers need).
+
+    Args:
+        model: The model.
+        kind: ``'arch'`` (a plain module), ``'cls'``, ``'seg'`` or ``'det'``.
+    """
+
+    def __init__(self, model: nn.Module, kind: str) -> None:
+        super().__init__()
+        self.model = model
+        self.kind = kind
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if self.kind == 'arch':
+            return tuple(_flatten(self.model(x)))
+        if self.kind == 'det':
+            return tuple(_flatten(self.model(x, _det_samples(x), mode='tensor')))
+        return tuple(_flatten(self.model(x, mode='tensor')))
+
+
+def _det_samples(x: torch.Tensor) -> list:
+    from mmdet.structures import DetDataSample
+    h, w = x.shape[-2:]
+    meta = dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w), batch_input_shape=(h, w),
+                scale_factor=(1., 1.))
+    return [DetDataSample(metainfo=meta) for _ in range(x.shape[0])]
+
+
+def native_size(arch: str) -> int:
+    m = re.search(r'_(\d{3})$', arch)
+    return int(m.group(1)) if m else 224
+
+
+def build_arch(arch: str, num_classes: int = 1000) -> nn.Module:
+    """The published classification model of ``arch``: ``head(avgpool(norm(features)))``."""
+    from fastervit_mm.models import FasterViT
+    backbone = FasterViT(arch=arch, out_indices=(3, ))
+    return nn.Sequential(
+        OrderedDict(
+            backbone=_Last(backbone),
+            pool=nn.AdaptiveAvgPool2d(1),
+            flatten=nn.Flatten(1),
+            head=nn.Linear(backbone.out_channels[0], num_classes)))
+
+
+class _Last(nn.Module):
+    """The last map of a backbone's tuple of outputs."""
+
+    def __init__(self, backbone: nn.Module) -> None:
+        super().__init__()
+        self.backbone = backbone
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(x)[-1]
+
+
+def _test_crop(cfg) -> Optional[Tuple[int, int]]:
+    """Size of a classification config's test images (last crop / resize of its pipeline)."""
+    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline') or cfg.get(
+        'test_pipeline') or []
+    size = None
+    for t in pipeline:
+        value = t.get('crop_size') if t.get('type') == 'CenterCrop' else (
+            t.get('scale') if t.get('type') in ('Resize', 'RandomResizedCrop') else None)
+        if value is not None:
+            size = (value, value) if isinstance(value, int) else (value[1], value[0])
+    return size
+
+
+def build_config(path: str, cfg_options: Optional[dict] = None) -> Tuple[nn.Module, str, tuple]:
+    """Build ``cfg.model`` of a config; returns (model, kind, default (H, W))."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope', 'mmengine')
+    init_default_scope(scope)
+    model = MODELS.build(cfg.model)
+    try:
+        from mmengine.model import revert_sync_batchnorm
+        model = revert_sync_batchnorm(model)
+    except ImportError:  # pragma: no cover
+        pass
+    module = type(model).__module__
+    if scope == 'mmdet' or module.startswith('mmdet.'):
+        return model, 'det', DET_SHAPE
+    if scope == 'mmseg' or module.startswith('mmseg.'):
+        crop = cfg.get('crop_size')
+        return model, 'seg', tuple(crop) if crop else SEG_SHAPE
+    crop = _test_crop(cfg) or (224, 224)
+    return model, 'cls', crop
+
+
+def build(spec: str,
+          shape: Optional[Sequence[int]] = None,
+          batch_size: int = 1,
+          cfg_options: Optional[dict] = None) -> Tuple[TensorModel, torch.Tensor]:
+    """A :class:`TensorModel` for ``spec`` (config path or arch name) in eval mode and its input.
+
+    Args:
+        spec: A config file or an arch name.
+        shape: (H, W) of the input, or one int for a square; None for the default size.
+        batch_size: Images per batch.
+        cfg_options: Overrides merged into a config.
+    """
+    if is_config(spec):
+        model, kind, default = build_config(spec, cfg_options)
+    else:
+        size = native_size(spec)
+        model, kind, default = build_arch(spec), 'arch', (size, size)
+    if shape is None:
+        shape = default
+    elif isinstance(shape, int) or len(shape) == 1:
+        shape = (int(shape if isinstance(shape, int) else shape[0]), ) * 2
+    wrapped = TensorModel(model, kind).eval()
+    return wrapped, torch.randn(batch_size, 3, *[int(s) for s in shape])
