@@ -74,11 +74,33 @@ class HierarchicalBackbone(BaseModule):
     num_stages = 4
     deploy = False
 
-    def _check_frozen_stages(self, frozen_stages: int) -> int:
+    def _set_common(self, in_channels: int, depths: Sequence[int], channels: Sequence[int],
+                    out_indices: Union[int, Sequence[int]], frozen_stages: int,
+                    norm_eval: bool) -> None:
+        """Validate and store the arguments every subclass shares (call before building)."""
         if not -1 <= frozen_stages <= self.num_stages:
             raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got '
                              f'{frozen_stages}')
-        return frozen_stages
+        self.in_channels = in_channels
+        self.depths = list(depths)
+        self.channels = list(channels)
+        self.out_indices = parse_out_indices(out_indices, self.num_stages)
+        self.out_channels = [self.channels[i] for i in self.out_indices]
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+
+    def _drop_path_rates(self, drop_path_rate: float) -> List[List[float]]:
+        """Per stage, the stochastic-depth rate of each block: linear from 0 over all blocks."""
+        rates = torch.linspace(0, drop_path_rate, sum(self.depths), device='cpu').tolist()
+        ends = [sum(self.depths[:i + 1]) for i in range(len(self.depths))]
+        return [rates[end - depth:end] for end, depth in zip(ends, self.depths)]
+
+    def _finish_init(self, deploy: bool) -> None:
+        """Initialise weights, freeze stages (before any DDP wrapping) and maybe deploy."""
+        self.apply(init_weights_like_timm)
+        self._freeze_stages()
+        if deploy:
+            self.switch_to_deploy()
 
     def forward_raw(self, x: Tensor, num_stages: Optional[int] = None) -> List[Tensor]:
         """The raw stage maps, before each downsample and before any output norm.

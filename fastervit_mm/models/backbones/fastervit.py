@@ -11,7 +11,6 @@ published model, so its checkpoints (``fastervit_*.pth.tar``) load through
 import copy
 from typing import Dict, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from torch import Tensor
 
@@ -20,13 +19,12 @@ from ..layers.conv import ConvStage, Downsample, Stem
 from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d, build_norm
 from ..layers.pos_embed import STALE_CACHE_KEYS
-from .base import HierarchicalBackbone, init_weights_like_timm, parse_out_indices
+from .base import HierarchicalBackbone
 
-try:  # official checkpoints hold an argparse.Namespace; allow-list it for weights_only loading
-    from fastervit_mm.compat import allow_checkpoint_globals
-    allow_checkpoint_globals()
-except ImportError:  # pragma: no cover - compat.py arrives with the Foundation work
-    pass
+from fastervit_mm.compat import allow_checkpoint_globals
+
+# published checkpoints hold an argparse.Namespace: allow-list it for torch.load(weights_only=True)
+allow_checkpoint_globals()
 
 F_, T_ = False, True
 
@@ -132,27 +130,19 @@ class FasterViT(HierarchicalBackbone):
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.arch_settings = self.parse_arch(arch)
-        s = self.arch_settings
-        self.in_channels = in_channels
-        self.depths = s['depths']
-        self.out_indices = parse_out_indices(out_indices, self.num_stages)
-        self.frozen_stages = self._check_frozen_stages(frozen_stages)
-        self.norm_eval = norm_eval
+        s = self.arch_settings = self.parse_arch(arch)
+        self._set_common(in_channels, s['depths'], [s['dim'] * 2**i for i in range(4)],
+                         out_indices, frozen_stages, norm_eval)
         if isinstance(compat_anyres, bool):
             compat_anyres = [compat_anyres] * self.num_stages
         if len(compat_anyres) != self.num_stages:
             raise ValueError(f'compat_anyres must be a bool or {self.num_stages} bools, got '
                              f'{compat_anyres!r}')
         self.compat_anyres = [bool(c) for c in compat_anyres]
-        self.channels = [s['dim'] * 2**i for i in range(self.num_stages)]
-        self.out_channels = [self.channels[i] for i in self.out_indices]
 
         self.patch_embed = Stem(in_channels, s['in_dim'], s['dim'], norm_cfg)
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths), device='cpu').tolist()
         self.levels = nn.ModuleList()
-        for i, depth in enumerate(self.depths):
-            rates = dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])]
+        for i, (depth, rates) in enumerate(zip(self.depths, self._drop_path_rates(drop_path_rate))):
             downsample = Downsample(self.channels[i]) if i < self.num_stages - 1 else None
             if i < 2:
                 stage = ConvStage(self.channels[i], depth, rates, s['layer_scale_conv'],
@@ -170,11 +160,8 @@ class FasterViT(HierarchicalBackbone):
         for i in self.out_indices:
             self.add_module(f'norm{i}', self._build_out_norm(out_norm_cfg, norm_cfg, i))
 
-        self.apply(init_weights_like_timm)
         self.register_load_state_dict_pre_hook(self._load_official_names)
-        self._freeze_stages()
-        if deploy:
-            self.switch_to_deploy()
+        self._finish_init(deploy)
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod

@@ -11,7 +11,6 @@ bias of FasterViT, so any input size works. No published weights exist for it.
 import copy
 from typing import Dict, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -19,7 +18,7 @@ from torch import Tensor
 from fastervit_mm.registry import MODELS
 from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d
-from .base import HierarchicalBackbone, init_weights_like_timm, parse_out_indices
+from .base import HierarchicalBackbone
 
 
 class PatchEmbed(nn.Module):
@@ -115,39 +114,29 @@ class SwinHAT(HierarchicalBackbone):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         s = self.arch_settings = self.parse_arch(arch)
-        self.in_channels = in_channels
-        self.depths = list(s['depths'])
-        self.out_indices = parse_out_indices(out_indices, self.num_stages)
-        self.frozen_stages = self._check_frozen_stages(frozen_stages)
-        self.norm_eval = norm_eval
+        self._set_common(in_channels, s['depths'], [s['embed_dims'] * 2**i for i in range(4)],
+                         out_indices, frozen_stages, norm_eval)
         if isinstance(hat, bool):
             hat = [hat] * self.num_stages
         if len(hat) != self.num_stages:
             raise ValueError(f'hat must be a bool or {self.num_stages} bools, got {hat!r}')
-        self.channels = [s['embed_dims'] * 2**i for i in range(self.num_stages)]
-        self.out_channels = [self.channels[i] for i in self.out_indices]
 
         self.patch_embed = PatchEmbed(in_channels, self.channels[0])
-        dpr = torch.linspace(0, drop_path_rate, sum(self.depths), device='cpu').tolist()
         self.levels = nn.ModuleList()
-        for i, depth in enumerate(self.depths):
+        for i, (depth, rates) in enumerate(zip(self.depths, self._drop_path_rates(drop_path_rate))):
             last = i == self.num_stages - 1
             self.levels.append(
                 HATStage(
                     self.channels[i], depth, s['num_heads'][i], window_size,
                     ct_size=ct_size, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, drop=drop_rate,
                     attn_drop=attn_drop_rate,
-                    drop_path=dpr[sum(self.depths[:i]):sum(self.depths[:i + 1])],
+                    drop_path=rates,
                     layer_scale=layer_scale, hat=hat[i], do_propagation=do_propagation,
                     downsample=None if last else PatchMerging(self.channels[i]),
                     shift_size=window_size // 2 if shift else 0, with_cp=with_cp))
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(self.channels[i], eps=1e-5))
-
-        self.apply(init_weights_like_timm)
-        self._freeze_stages()
-        if deploy:
-            self.switch_to_deploy()
+        self._finish_init(deploy)
 
     @classmethod
     def parse_arch(cls, arch: Union[str, dict]) -> dict:

@@ -1,5 +1,5 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Multi-head self-attention with an additive position bias, on ``F.scaled_dot_product_attention``."""
+"""Multi-head self-attention with an additive position bias, on PyTorch's fused SDPA."""
 from typing import Optional
 
 import torch.nn as nn

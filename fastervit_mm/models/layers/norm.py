@@ -46,10 +46,10 @@ def build_norm(cfg: dict, num_features: int, eps: Optional[float] = None) -> nn.
     """Build a normalisation layer for NCHW maps from an mmcv-style config.
 
     Args:
-        cfg (dict): ``dict(type=..., **kwargs)``. ``'BN'``/``'BN2d'``, ``'SyncBN'``, ``'LN'``/``'LN2d'``
-            (channel LayerNorm) and ``'GN'`` (needs ``num_groups``) are built from torch; any other
-            type goes to ``mmcv.cnn.build_norm_layer`` if mmcv is installed. ``requires_grad=False``
-            freezes the affine parameters, as in mmcv.
+        cfg (dict): ``dict(type=..., **kwargs)``. ``'BN'``/``'BN2d'``, ``'SyncBN'``,
+            ``'LN'``/``'LN2d'`` (channel LayerNorm) and ``'GN'`` (needs ``num_groups``) are built
+            from torch; any other type goes to ``mmcv.cnn.build_norm_layer`` if mmcv is
+            installed. ``requires_grad=False`` freezes the affine parameters, as in mmcv.
         num_features (int): Number of channels.
         eps (float, optional): The epsilon this position of the network uses in the published
             model. An ``eps`` given in ``cfg`` wins. Defaults to None (the class default).

@@ -3,8 +3,8 @@
 
 * :class:`ContinuousPositionBias`: the SwinV2-style attention bias ``16 * sigmoid(MLP(log-spaced
   relative offset))`` (``pos_emb_funct`` in the published model).
-* :class:`MLPPositionEmbedding`: an absolute embedding ``MLP(normalised (row, col))`` added to tokens
-  (``pos_embed`` / ``hat_pos_embed``).
+* :class:`MLPPositionEmbedding`: an absolute embedding ``MLP(normalised (row, col))`` added to
+  tokens (``pos_embed`` / ``hat_pos_embed``).
 
 Both take the grid geometry at call time, so one module serves every input size. The published
 model stored stale copies of these terms in buffers (``relative_bias``, ``relative_coords_table``,

@@ -73,7 +73,7 @@ class WindowGrid(NamedTuple):
 
 
 def window_partition(x: Tensor, window: int) -> Tensor:
-    """(B, H, W, C) with H, W multiples of ``window`` -> (B * nW, window**2, C), windows row-major."""
+    """(B, H, W, C), H and W multiples of ``window`` -> (B * nW, window**2, C), row-major."""
     B, H, W, C = x.shape
     x = x.view(B, H // window, window, W // window, window, C)
     return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, window * window, C)

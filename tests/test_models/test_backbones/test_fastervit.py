@@ -296,7 +296,7 @@ def test_with_cp_matches_plain_forward_and_backward():
 
 
 def test_gradients_reach_every_parameter():
-    model = tiny(drop_path_rate=0.1).train()
+    model = tiny().train()
     out = model(torch.randn(2, 3, 230, 330))  # carrier tokens in stages 3 (3x4) and 4 (2x2)
     sum(o.mean() for o in out).backward()
     no_grad = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()]
