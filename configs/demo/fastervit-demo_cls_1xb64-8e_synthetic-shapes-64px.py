@@ -32,7 +32,11 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=64),  # the images' size already: states the input size
+    dict(type='PackInputs'),
+]
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,

@@ -15,12 +15,16 @@ the OpenMMLab tools' convention):
 * **GFLOPs (fvcore)**: the same plus fvcore's other default operators (norms, pooling,
   upsampling).
 
+It also prints GMACs without the attention products (``q k^T`` and ``attn v``): the convention
+the published README's FLOPs column follows (docs/model_zoo.md).
+
 fvcore 0.1.5 has no handler for ``aten::scaled_dot_product_attention``, which this package's
 attention uses; without one, attention is silently uncounted. A handler is registered here:
 ``B * heads * L * S * (E + Ev)`` multiply-accumulates for ``softmax(q k^T) v`` with q (L, E),
 k (S, E) and v (S, Ev). Operators that fvcore still cannot count are listed (element-wise ops
 are ignored by design). Position biases are computed during the forward pass (as in the
-published model), so they are included; in deploy mode they would be cached and not counted.
+published model), so they are included; with ``--deploy`` they are computed once beforehand and
+cached (``switch_to_deploy``), as in deployment, and not counted.
 """
 import argparse
 import json
@@ -38,6 +42,12 @@ import model_factory  # noqa: E402
 #: fvcore operator names (namespace stripped) that are convolutions or matrix products.
 MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm', 'einsum',
                  'scaled_dot_product_attention')
+#: Uncounted operators not worth listing: element-wise arithmetic and shape/index helpers.
+_ELEMENTWISE = {f'aten::{op}' for op in (
+    'abs', 'add', 'add_', 'sub', 'rsub', 'mul', 'mul_', 'div', 'div_', 'neg', 'sign', 'log', 'log2',
+    'exp', 'sqrt', 'rsqrt', 'pow', 'sigmoid', 'gelu', 'relu', 'relu_', 'silu', 'softmax', 'tanh',
+    'meshgrid', 'pad', 'repeat', 'where', 'lt', 'le', 'ne', 'sum', 'mean', 'topk', 'sort', 'scatter',
+    'fill_', 'zero_', 'zeros_like', 'ones_like', 'linspace', 'new_zeros', 'new_full', 'argmax')}
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
@@ -64,17 +74,24 @@ def flop_analysis(model: torch.nn.Module, inputs: torch.Tensor):
 
 def count(spec: str,
           shape: Optional[List[int]] = None,
-          cfg_options: Optional[dict] = None) -> Dict[str, Any]:
+          cfg_options: Optional[dict] = None,
+          deploy: bool = False) -> Dict[str, Any]:
     """Parameters and operation counts of ``spec`` (a config file or an arch name).
 
     Returns:
         dict: ``shape`` (H, W), ``params`` (and per top-level part), ``macs`` (convolutions and
-        matrix products), ``flops`` (fvcore total), ``by_operator``, ``by_part`` (MACs of each
-        top-level part, e.g. backbone / neck / heads) and ``unsupported`` (operator -> calls).
+        matrix products), ``macs_no_attention`` (the same without ``q k^T`` and ``attn v``),
+        ``flops`` (fvcore total), ``by_operator``, ``by_part`` (MACs of each top-level part, e.g.
+        backbone / neck / heads) and ``unsupported`` (operator -> calls).
     """
     model, inputs = model_factory.build(spec, shape, 1, cfg_options)
     inner = model.model
     with torch.no_grad():
+        if deploy:
+            for m in inner.modules():
+                if hasattr(m, 'switch_to_deploy') and hasattr(m, 'get_layer_depth'):
+                    m.switch_to_deploy()
+            model(inputs)  # fill the position caches
         analysis = flop_analysis(model, inputs)
         by_operator = Counter(analysis.by_operator())
         by_module_op = analysis.by_module_and_operator()
@@ -92,19 +109,25 @@ def count(spec: str,
         params_by_part={n: sum(p.numel() for p in m.parameters())
                         for n, m in inner.named_children()},
         macs=sum(by_operator[op] for op in mac_ops),
+        macs_no_attention=sum(by_operator[op] for op in mac_ops) -
+        by_operator.get('scaled_dot_product_attention', 0),
+        deploy=deploy,
         flops=sum(by_operator.values()),
         by_operator=dict(by_operator),
         by_part=parts,
-        unsupported=dict(analysis.unsupported_ops()),
+        unsupported={k: v for k, v in analysis.unsupported_ops().items()
+                     if k not in _ELEMENTWISE},
     )
 
 
 def format_result(r: Dict[str, Any]) -> str:
     h, w = r['shape']
     lines = [
-        f'{r["spec"]}  input {h}x{w} (HxW)',
+        f'{r["spec"]}  input {h}x{w} (HxW){"  deploy mode" if r["deploy"] else ""}',
         f'  Params: {r["params"] / 1e6:.2f} M',
         f'  GMACs (conv + matrix products): {r["macs"] / 1e9:.3f}',
+        f'  GMACs without attention products (README convention): '
+        f'{r["macs_no_attention"] / 1e9:.3f}',
         f'  GFLOPs (fvcore, all counted ops): {r["flops"] / 1e9:.3f}',
     ]
     if len(r['by_part']) > 1:
@@ -113,7 +136,8 @@ def format_result(r: Dict[str, Any]) -> str:
     lines.append('  by operator (G): ' + ', '.join(
         f'{k} {v / 1e9:.3f}' for k, v in sorted(r['by_operator'].items(), key=lambda kv: -kv[1])))
     if r['unsupported']:
-        lines.append('  not counted: ' + ', '.join(sorted(r['unsupported'])))
+        lines.append('  not counted (besides element-wise ops): ' +
+                     ', '.join(sorted(r['unsupported'])))
     return '\n'.join(lines)
 
 
@@ -127,6 +151,9 @@ def parse_args(argv=None):
                         help='input H W (or one size for a square); default: the native size '
                         'of an arch, the test crop of a classifier, 800 1280 for a detector, '
                         'the crop size of a segmentor')
+    parser.add_argument('--deploy', action='store_true',
+                        help='cache the position terms first (switch_to_deploy), so the position '
+                        'MLPs are not counted')
     parser.add_argument('--json', default=None, help='also write the result to this file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of a config, key=value')
@@ -135,7 +162,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    result = count(args.spec, args.shape, args.cfg_options)
+    result = count(args.spec, args.shape, args.cfg_options, args.deploy)
     print(format_result(result))
     if args.json:
         with open(args.json, 'w') as f:
