@@ -12,7 +12,6 @@ Data flow of a stage (:class:`HATStage`) for an input of any size:
 5. windows are merged and the padding is cropped.
 """
 import math
-from functools import lru_cache
 from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
@@ -27,8 +26,8 @@ from .attention import WindowAttention
 from .drop_path import DropPath
 from .mlp import Mlp
 from .pos_embed import MLPPositionEmbedding
-from .windows import (WindowGrid, published_carrier_shuffle, shifted_window_mask, window_gather,
-                      window_partition, window_reverse)
+from .windows import (WindowGrid, geometry_cache, published_carrier_shuffle, shifted_window_mask,
+                      window_gather, window_partition, window_reverse)
 
 
 def carrier_pooling(size: int, num_tokens: int) -> Tuple[int, int]:
@@ -238,7 +237,7 @@ class HAT(BaseModule):
         return x, ct
 
 
-@lru_cache(maxsize=64)
+@geometry_cache
 def _nearest_index(ct_size: int, window: int, device=None) -> Tensor:
     """For every token of a window, the carrier token that nearest upsampling maps onto it."""
     idx = torch.arange(ct_size * ct_size, dtype=torch.float32).view(1, 1, ct_size, ct_size)

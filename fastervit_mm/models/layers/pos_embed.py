@@ -12,7 +12,6 @@ model stored stale copies of these terms in buffers (``relative_bias``, ``relati
 (:meth:`switch_to_deploy`) the output for each geometry is computed once and reused.
 """
 import math
-from functools import lru_cache
 from typing import Callable, Hashable
 
 import torch
@@ -20,13 +19,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .windows import grid_positions
+from .windows import geometry_cache, grid_positions
 
 #: Keys of the published model's geometry caches, recomputed here instead of loaded.
 STALE_CACHE_KEYS = ('relative_bias', 'relative_coords_table', 'relative_position_index')
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     """All relative offsets of a ``rows x cols`` grid, SwinV2 log-spaced: ((2r-1)(2c-1), 2).
 
@@ -42,7 +41,7 @@ def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     return table.view(-1, 2)
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(N, N) index into :func:`log_spaced_offsets` for every token pair (order as in
     :func:`grid_positions`)."""
@@ -51,7 +50,7 @@ def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor
     return (rel[..., 0] + rows - 1) * (2 * cols - 1) + rel[..., 1] + cols - 1
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def normalised_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(row, col) of every token mapped to ``(c - g // 2) / (g // 2)`` per axis: (N, 2) float."""
     pos = grid_positions(rows, cols, window, device).float()

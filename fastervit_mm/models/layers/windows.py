@@ -10,11 +10,29 @@ window of ``ct x ct`` tokens row-major. The published code converts them to rast
 carrier attention and back every block; here they stay window-major and the position terms are
 generated in that order instead (attention is permutation-equivariant).
 """
-from functools import lru_cache
-from typing import NamedTuple, Optional
+import functools
+from typing import Callable, NamedTuple, Optional
 
 import torch
 from torch import Tensor
+
+
+def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """Memoise a pure function of geometry integers (and a device) that builds a constant tensor.
+
+    Under ``torch.compile`` the function is traced directly, so the graph holds the computation
+    instead of a cached object.
+    """
+    cached = functools.lru_cache(maxsize=256)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if torch.compiler.is_compiling():
+            return fn(*args, **kwargs)
+        return cached(*args, **kwargs)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
 
 
 class WindowGrid(NamedTuple):
@@ -86,7 +104,7 @@ def window_reverse(windows: Tensor, window: int, rows: int, cols: int) -> Tensor
     return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, rows * window, cols * window, C)
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def window_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     """Raster index of every window-major token of a ``rows x cols`` grid split in windows."""
     idx = torch.arange(rows * cols, device=device)
@@ -94,7 +112,7 @@ def window_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     return idx.permute(0, 2, 1, 3).reshape(-1)
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def raster_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     """Window-major index of every raster token (the inverse of :func:`window_gather`)."""
     idx = torch.arange(rows * cols, device=device)
@@ -102,7 +120,7 @@ def raster_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     return idx.permute(0, 2, 1, 3).reshape(-1)
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def grid_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(row, col) of every token of a ``rows x cols`` grid, (N, 2) int64.
 
@@ -115,7 +133,7 @@ def grid_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor
     return torch.stack([idx // cols, idx % cols], dim=1)
 
 
-@lru_cache(maxsize=256)
+@geometry_cache
 def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
                               device=None) -> Optional[Tensor]:
     """Carrier-token permutation of the published any-resolution code, or None if it is identity.
@@ -130,7 +148,7 @@ def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
     return raster_gather(ct_rows, ct_cols, ct_size, device)[wrong_window]
 
 
-@lru_cache(maxsize=64)
+@geometry_cache
 def shifted_window_mask(rows: int, cols: int, window: int, shift: int, num_prefix: int = 0,
                         device=None) -> Tensor:
     """Swin's attention mask for windows of a map rolled by ``-shift``: (nW, N, N).
