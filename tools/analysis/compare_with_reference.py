@@ -1,0 +1,83 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Compare this backbone's speed with the published implementation, run by run.
+
+    python tools/analysis/compare_with_reference.py --arch faster_vit_0_224 --batch 8 --size 224 \
+        --pairs 7 [--deploy] [--threads 2]
+
+Both programs time the classifier on the same weights and the same seeded input:
+``tools/analysis/benchmark_backbone.py --with-head`` and ``../shared/tools/bench_reference.sh``
+(which builds its own environment on first use). The script first checks that their outputs
+agree, then alternates the two, one run each per pair, and prints a JSON line per run and a
+summary with the median of the pairwise throughput ratios (ours / published), which is robust to
+a machine whose load changes over time.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+REFERENCE = os.path.join(ROOT, '..', 'shared', 'tools', 'bench_reference.sh')
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--arch', default='faster_vit_0_224')
+    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--size', default='224')
+    p.add_argument('--mode', choices=['eval', 'train'], default='eval')
+    p.add_argument('--pairs', type=int, default=7)
+    p.add_argument('--iters', type=int, default=5, help='timed iterations per run')
+    p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--deploy', action='store_true', help='time ours in deploy mode')
+    p.add_argument('--reference', default=REFERENCE, help='path of bench_reference.sh')
+    args = p.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = os.path.join(tmp, 'weights.pth')
+        ours_out, ref_out = os.path.join(tmp, 'ours.pt'), os.path.join(tmp, 'ref.pt')
+        common = ['--batch', str(args.batch), '--size', args.size, '--mode', args.mode]
+        if args.threads:
+            common += ['--threads', str(args.threads)]
+        ours = [sys.executable, os.path.join(ROOT, 'tools', 'analysis', 'benchmark_backbone.py'),
+                '--arch', args.arch, '--with-head', '--iters', str(args.iters), *common]
+        if args.deploy:
+            ours.append('--deploy')
+        ref = ['bash', args.reference, '--variant', args.arch, '--repeats', str(args.iters),
+               *common, '--state-dict', weights]
+        run_json(ours + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
+                         '--save-output', ours_out])
+        run_json(ref + ['--repeats', '1', '--save-output', ref_out])
+        a, b = torch.load(ours_out), torch.load(ref_out)
+        assert torch.equal(a['input'], b['input']), 'the two programs drew different inputs'
+        rel = ((a['output'] - b['output']).norm() / b['output'].norm()).item()
+        print(json.dumps(dict(check='outputs', relative_error=rel)), flush=True)
+
+        ratios, ours_ips, ref_ips = [], [], []
+        for _ in range(args.pairs):
+            mine, theirs = run_json(ours), run_json(ref)
+            print(json.dumps(dict(ours=mine, reference=theirs)), flush=True)
+            ours_ips.append(mine['img_per_s'])
+            ref_ips.append(theirs['img_per_s'])
+            ratios.append(mine['img_per_s'] / theirs['img_per_s'])
+        print(json.dumps(dict(
+            summary=True, arch=args.arch, batch=args.batch, size=args.size, mode=args.mode,
+            deploy=args.deploy, pairs=args.pairs, output_relative_error=rel,
+            median_ratio=round(statistics.median(ratios), 3),
+            ratios=[round(r, 3) for r in ratios],
+            ours_median_img_per_s=round(statistics.median(ours_ips), 3),
+            reference_median_img_per_s=round(statistics.median(ref_ips), 3))), flush=True)
+
+
+if __name__ == '__main__':
+    main()
