@@ -13,7 +13,6 @@ channels_last; the published throughputs were measured on an A100) and stay smal
 fp32, contiguous, few iterations). Compare numbers only within one machine and one setting.
 """
 import argparse
-import json
 import os.path as osp
 import platform
 import statistics
@@ -90,15 +89,12 @@ def benchmark(spec: str,
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description='Inference throughput of a config or a '
                                      'FasterViT arch')
-    parser.add_argument('spec', help='config file, or a FasterViT arch name / alias')
+    model_factory.add_model_arguments(parser)
     parser.add_argument('--device', default=None, help='cuda or cpu (default: cuda if present)')
     parser.add_argument('--batch-size', type=int, default=None,
                         help='default: 128 on GPU, 8 on CPU')
-    parser.add_argument('--shape', type=int, nargs='+', default=None, metavar='N',
-                        help='input H W (or one size); default: the native size (see get_flops)')
     amp = parser.add_mutually_exclusive_group()
     amp.add_argument('--amp', dest='amp', action='store_true', default=None,
                      help='autocast (default on GPU)')
@@ -111,9 +107,6 @@ def parse_args(argv=None):
     parser.add_argument('--warmup', type=int, default=None, help='default: 50 GPU, 2 CPU')
     parser.add_argument('--iters', type=int, default=None,
                         help='timed iterations, median taken (default: 200 GPU, 10 CPU)')
-    parser.add_argument('--json', default=None, help='also write the result to this file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of a config, key=value')
     return parser.parse_args(argv)
 
 
@@ -127,9 +120,7 @@ def main(argv=None):
           f'{r["batch_size"]}, {h}x{w}, amp {r["amp_dtype"] if r["amp"] else "off"}, '
           f'channels_last {r["channels_last"]}, median of {r["iters"]} after {r["warmup"]} '
           f'warm-up')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(r, f, indent=2)
+    model_factory.write_json(r, args.json)
     return r
 
 

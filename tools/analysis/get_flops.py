@@ -27,7 +27,6 @@ published model), so they are included; with ``--deploy`` they are computed once
 cached (``switch_to_deploy``), as in deployment, and not counted.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 from collections import Counter
@@ -142,21 +141,12 @@ def format_result(r: Dict[str, Any]) -> str:
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description='Parameters and FLOPs (fvcore) of a config or '
                                      'a FasterViT arch')
-    parser.add_argument('spec', help='config file, or a FasterViT arch name / alias '
-                        '(e.g. faster_vit_0_224, 4-21k-384)')
-    parser.add_argument('--shape', type=int, nargs='+', default=None, metavar='N',
-                        help='input H W (or one size for a square); default: the native size '
-                        'of an arch, the test crop of a classifier, 800 1280 for a detector, '
-                        'the crop size of a segmentor')
+    model_factory.add_model_arguments(parser)
     parser.add_argument('--deploy', action='store_true',
                         help='cache the position terms first (switch_to_deploy), so the position '
                         'MLPs are not counted')
-    parser.add_argument('--json', default=None, help='also write the result to this file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of a config, key=value')
     return parser.parse_args(argv)
 
 
@@ -164,9 +154,7 @@ def main(argv=None):
     args = parse_args(argv)
     result = count(args.spec, args.shape, args.cfg_options, args.deploy)
     print(format_result(result))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(result, f, indent=2)
+    model_factory.write_json(result, args.json)
     return result
 
 

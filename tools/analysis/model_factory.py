@@ -11,6 +11,8 @@ benchmark.py).
   time); default sizes: the classifier's test crop, 1280x800 (W x H) for detectors, the config's
   ``crop_size`` (else 512x512) for segmentors. SyncBN is reverted to BN, no weights are loaded.
 """
+import argparse
+import json
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -67,7 +69,10 @@ def _det_samples(x: torch.Tensor) -> list:
 
 
 def native_size(arch: str) -> int:
-    m = re.search(r'_(\d{3})$', arch)
+    """The resolution an arch was published for (224 unless its name ends in _384/_512/_768)."""
+    from fastervit_mm.models import FasterViT
+    name = FasterViT.arch_aliases.get(arch.lower(), arch.lower())
+    m = re.search(r'_(\d{3})$', name)
     return int(m.group(1)) if m else 224
 
 
@@ -155,3 +160,25 @@ def build(spec: str,
         shape = (int(shape if isinstance(shape, int) else shape[0]), ) * 2
     wrapped = TensorModel(model, kind).eval()
     return wrapped, torch.randn(batch_size, 3, *[int(s) for s in shape])
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every analysis tool takes: the model (``spec``), ``--shape``,
+    ``--cfg-options`` and ``--json``."""
+    from mmengine.config import DictAction
+    parser.add_argument('spec', help='config file, or a FasterViT arch name / alias '
+                        '(e.g. faster_vit_0_224, 4-21k-384)')
+    parser.add_argument('--shape', type=int, nargs='+', default=None, metavar='N',
+                        help='input H W (or one size for a square); default: the native size '
+                        'of an arch, the test crop of a classifier, 800 1280 for a detector, '
+                        'the crop size of a segmentor')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of a config, key=value')
+    parser.add_argument('--json', default=None, help='also write the result to this file')
+
+
+def write_json(result: dict, path: Optional[str]) -> None:
+    """Write ``result`` to ``path`` (nothing when ``path`` is None)."""
+    if path:
+        with open(path, 'w') as f:
+            json.dump(result, f, indent=2)
