@@ -2,8 +2,9 @@
 """``pip install .`` and ``pip install -e .`` both give ``fastervit_mm/.mim`` for mim.
 
 Each install goes into a clean virtual environment from a copy of the repository (so the checkout's
-own ``.mim`` is untouched). ``--no-deps --no-build-isolation`` keep it offline and fast: only the
-packaging of fastervit_mm itself is under test here.
+own ``.mim`` is untouched), the way users install: pip's isolated build environment (setuptools and
+wheel from ``pyproject.toml``), ``--no-deps`` because only the packaging of fastervit_mm itself is under
+test here.
 """
 import os
 import os.path as osp
@@ -41,7 +42,7 @@ def test_install_carries_mim_payload(tmp_path, editable):
     src = tmp_path / 'src'
     shutil.copytree(REPO_ROOT, src, ignore=IGNORE)
     python = _venv(str(tmp_path / 'venv'))
-    cmd = [python, '-m', 'pip', 'install', '-q', '--no-deps', '--no-build-isolation']
+    cmd = [python, '-m', 'pip', 'install', '-q', '--no-deps']
     cmd += ['-e', str(src)] if editable else [str(src)]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=str(tmp_path))
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

@@ -120,7 +120,7 @@ if has mmcv "$MMCV_VERSION" && "$PY" -c "import mmcv.ops" 2>/dev/null && has mme
 else
     log "installing mmcv $MMCV_VERSION (cached wheel), mmengine $MMENGINE_VERSION, mmdet $MMDET_VERSION, mmsegmentation $MMSEG_VERSION, mmpretrain $MMPRETRAIN_VERSION, fvcore, openmim, test tools"
     "${PIP[@]}" install --progress-bar off "${REQS[@]}" "setuptools==$SETUPTOOLS_VERSION" 2>&1 \
-        | grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)" || true
+        | grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)|is ignored: it is neither a file nor a directory" || true
 fi
 
 # ---- 6. fastervit_mm itself, editable ------------------------------------------------------------
