@@ -12,6 +12,7 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
         arch=dict(
+            _delete_=True,
             dim=32,
             in_dim=32,
             depths=[1, 1, 2, 1],

@@ -14,7 +14,7 @@ model = dict(
         arch='faster_vit_0_224',
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
-        norm_cfg={{_base_.norm_cfg}},
+        norm_cfg=dict(type='SyncBN', requires_grad=True),
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
     decode_head=dict(in_channels=[64, 128, 256, 512]),
     auxiliary_head=dict(in_channels=256))

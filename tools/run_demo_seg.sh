@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+#
+# The segmentation demo end to end, on CPU: environment, the synthetic ADE20K-format dataset,
+# training of the demo UperNet + FasterViT, mIoU on the synthetic validation split, pictures.
+#
+#   bash tools/run_demo_seg.sh            # one process
+#   GPUS=2 bash tools/run_demo_seg.sh     # two processes through tools/dist_train.sh (Gloo on CPU)
+#
+# Environment: CONFIG, DATA (default data/synthetic_ade20k), WORK_DIR (default
+# work_dirs/demo_seg), GPUS (default 1), MIN_MIOU (default 70: exit 1 below it),
+# SKIP_SETUP=1 (do not run tools/setup_env.sh).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CONFIG=${CONFIG:-configs/demo/fastervit-demo_upernet_1xb8-2k_synthetic-ade20k-128x128.py}
+DATA=${DATA:-data/synthetic_ade20k}
+WORK_DIR=${WORK_DIR:-work_dirs/demo_seg}
+GPUS=${GPUS:-1}
+MIN_MIOU=${MIN_MIOU:-70}
+PY="${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python"
+START=$(date +%s)
+log() { printf '[run_demo_seg %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"; }
+
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+    log "1/5 environment (tools/setup_env.sh)"
+    bash tools/setup_env.sh
+fi
+
+log "2/5 synthetic ADE20K-format dataset -> $DATA"
+"$PY" tools/misc/make_demo_seg_data.py --out "$DATA"
+
+DATA_OPTS=()
+for loader in train_dataloader val_dataloader test_dataloader; do
+    DATA_OPTS+=("$loader.dataset.data_root=$DATA")
+done
+
+log "3/5 training $CONFIG on $GPUS process(es) -> $WORK_DIR"
+mkdir -p "$WORK_DIR"
+TRAIN_START=$(date +%s)
+if [ "$GPUS" -gt 1 ]; then
+    PYTHON="$PY" bash tools/dist_train.sh "$CONFIG" "$GPUS" --work-dir "$WORK_DIR" \
+        --cfg-options "${DATA_OPTS[@]}"
+else
+    "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --cfg-options "${DATA_OPTS[@]}"
+fi
+TRAIN_S=$(( $(date +%s) - TRAIN_START ))
+CKPT=$(cat "$WORK_DIR/last_checkpoint")
+log "training took $TRAIN_S s ($(awk "BEGIN { printf \"%.1f\", $TRAIN_S / 60 }") min); checkpoint $CKPT"
+
+log "4/5 evaluation on the validation split"
+"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test" \
+    --cfg-options "${DATA_OPTS[@]}" 2>&1 | tee "$WORK_DIR/test.log"
+MIOU=$(grep -oE 'mIoU: [0-9.]+' "$WORK_DIR/test.log" | tail -n1 | awk '{ print $2 }')
+[ -n "$MIOU" ] || { echo "[run_demo_seg] ERROR: no mIoU in $WORK_DIR/test.log" >&2; exit 1; }
+
+log "5/5 pictures -> $WORK_DIR/pictures"
+"$PY" tools/demo/image_demo_seg.py "$DATA/images/validation" "$CONFIG" "$CKPT" \
+    --gt-dir "$DATA/annotations/validation" --num 8 --out-dir "$WORK_DIR/pictures"
+
+SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s of training ($GPUS process(es), $(nproc) cores); pictures: $WORK_DIR/pictures/seg_grid.png"
+echo "$SUMMARY" | tee "$WORK_DIR/summary.txt"
+if awk "BEGIN { exit !($MIOU >= $MIN_MIOU) }"; then
+    log "PASS: mIoU $MIOU >= $MIN_MIOU"
+else
+    log "FAIL: mIoU $MIOU < $MIN_MIOU"
+    exit 1
+fi
