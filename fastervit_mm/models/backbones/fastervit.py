@@ -26,11 +26,9 @@ from fastervit_mm.compat import allow_checkpoint_globals
 # published checkpoints hold an argparse.Namespace: allow-list it for torch.load(weights_only=True)
 allow_checkpoint_globals()
 
-F_, T_ = False, True
-
-
-def _variant(dim, in_dim, depths, num_heads, window_size=(7, 7, 7, 7), hat=(F_, F_, T_, F_),
-             **extra) -> dict:
+def _variant(dim, in_dim, depths, num_heads, window_size=(7, 7, 7, 7),
+             hat=(False, False, True, False), **extra) -> dict:
+    """One published variant: the keywords of the published constructor."""
     return dict(dim=dim, in_dim=in_dim, depths=list(depths), num_heads=list(num_heads),
                 window_size=list(window_size), ct_size=2, mlp_ratio=4, hat=list(hat), **extra)
 
@@ -38,7 +36,7 @@ def _variant(dim, in_dim, depths, num_heads, window_size=(7, 7, 7, 7), hat=(F_, 
 _LS = dict(layer_scale=1e-5, do_propagation=True)
 _HEADS_2 = (2, 4, 8, 16)
 _HEADS_4 = (4, 8, 16, 32)
-_NO_HAT = (F_, F_, F_, F_)
+_NO_HAT = (False, ) * 4
 
 
 @MODELS.register_module()
