@@ -7,7 +7,7 @@ _base_ = __import__('fastervit_mm.model_zoo').model_zoo.get_config_file(
 data_root = '{{$SHAPES_DATA_ROOT:data/shapes}}/'
 metainfo = dict(classes=('circle', 'square', 'triangle', 'star'))
 num_classes = 4
-image_scale = (256, 256)
+image_scale = (128, 128)
 
 model = dict(
     backbone=dict(init_cfg=None),  # this project trains from scratch (no download)
