@@ -18,6 +18,9 @@ CONFIG=${CONFIG:-configs/demo/mask-rcnn_fastervit-demo_fpn_synthetic-192.py}
 WORK_DIR=${WORK_DIR:-work_dirs/demo}
 DATA_DIR=${DATA_DIR:-data/synthetic_coco}
 PY="${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python"
+# Idle OpenMP threads sleep instead of spinning: with a busy CPU (2 cores shared with other jobs)
+# spinning threads made every operator up to 30x slower here.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 say() { printf '\n[run_demo %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 if [ -z "${SKIP_SETUP:-}" ]; then

@@ -4,9 +4,12 @@ configs of the demo config that train for a few iterations, and small detectors.
 import copy
 import glob
 import os.path as osp
+import os
 import runpy
+import signal
+import subprocess
 import sys
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
@@ -79,3 +82,17 @@ def build_detector(cfg, **overrides):
     model_cfg.merge_from_dict({'model.backbone.init_cfg': None})
     model_cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
     return MODELS.build(model_cfg.model)
+
+
+def run_process_group(cmd: List[str], timeout: int = 600, **kwargs) -> Tuple[int, str]:
+    """Run ``cmd`` in its own process group; on timeout kill the whole group (torchrun's workers
+    included) and fail with the output so far. Returns (exit code, stdout + stderr)."""
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f'{cmd} timed out after {timeout} s:\n{out[-5000:]}')
+    return proc.returncode, out

@@ -6,14 +6,13 @@ import math
 import os
 import os.path as osp
 import socket
-import subprocess
 import sys
 
 import torch
 import torch.multiprocessing as mp
 
 from conftest import REPO_ROOT
-from .conftest import write_demo_child
+from .conftest import run_process_group, write_demo_child
 from .dist_probe import average_grads_worker
 
 
@@ -38,10 +37,10 @@ def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1',
                CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
                PYTHONPATH=osp.join(REPO_ROOT, 'tests'))
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-5000:]
+    code, log = run_process_group(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir], cwd=REPO_ROOT,
+        env=env)
+    assert code == 0, log[-5000:]
     assert 'distributed on CPU with gloo (rank 0 of 2)' in log
     assert 'coco/bbox_mAP' in log  # validation gathered both ranks' results
 

@@ -5,12 +5,11 @@ import json
 import os
 import os.path as osp
 import pickle
-import subprocess
 import sys
 
 import pytest
 
-from .conftest import run_tool, write_demo_child
+from .conftest import run_process_group, run_tool, write_demo_child
 
 
 @pytest.fixture(scope='module')
@@ -70,8 +69,7 @@ def test_mmdet_train_py_works_on_our_configs(tmp_path, det_data):
     assert osp.isfile(script), script
     config = write_demo_child(tmp_path / 'tiny_mmdet.py', det_data, max_iters=1)
     env = dict(os.environ, PYTHONPATH='')  # fastervit_mm comes from the installed package
-    proc = subprocess.run([sys.executable, script, config, '--work-dir', str(tmp_path / 'w')],
-                          cwd=str(tmp_path), env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
+    code, log = run_process_group([sys.executable, script, config, '--work-dir',
+                                   str(tmp_path / 'w')], cwd=str(tmp_path), env=env)
+    assert code == 0, log[-5000:]
     assert osp.isfile(tmp_path / 'w' / 'iter_1.pth')

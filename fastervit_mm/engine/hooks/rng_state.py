@@ -6,8 +6,10 @@ mmengine saves no RNG state, yet training draws from Python's ``random``, NumPy'
 (data augmentation) and torch's generators (RPN/RoI samplers, drop path, dataloader seeds).
 :class:`RNGStateHook`:
 
-* stores every rank's states in the checkpoint (``checkpoint['rng_state']``, gathered from all
-  ranks, since only rank 0 writes the file);
+* stores every rank's states in the checkpoint (``checkpoint['rng_state']``, one entry per rank).
+  Only rank 0 writes checkpoints (``Runner.save_checkpoint`` is master-only), so the states are
+  gathered on all ranks right before the :class:`~mmengine.hooks.CheckpointHook` saves (same
+  schedule test as that hook); other checkpoints (e.g. a best-metric one) carry rank 0's state;
 * restores them on resume exactly where the uninterrupted run stood: an iteration-based loop
   first replays the dataloader up to the resumed iteration (which draws random numbers), so the
   states are restored right before the first new batch is fetched; an epoch-based loop is
@@ -22,7 +24,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 
 from fastervit_mm.registry import HOOKS
 
@@ -85,10 +87,34 @@ class RNGStateHook(Hook):
     def __init__(self) -> None:
         self._pending: Optional[Dict[str, Any]] = None
         self._val_state: Optional[Dict[str, Any]] = None
+        self._gathered: Optional[List[Dict[str, Any]]] = None
+
+    def _gather_if_saving(self, runner, by_epoch: bool) -> None:
+        """On every rank: gather the states if the CheckpointHook saves at this point."""
+        self._gathered = None
+        if get_world_size() == 1:
+            return
+        hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        if hook is None or hook.by_epoch != by_epoch:
+            return
+        if by_epoch:
+            saving = hook.every_n_epochs(runner, hook.interval, hook.save_begin) or (
+                hook.save_last and hook.is_last_train_epoch(runner))
+        else:
+            saving = hook.every_n_train_iters(runner, hook.interval, hook.save_begin) or (
+                hook.save_last and hook.is_last_train_iter(runner))
+        if saving:
+            self._gathered = all_gather_object(get_rng_state())
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self._gather_if_saving(runner, by_epoch=False)
+
+    def after_train_epoch(self, runner) -> None:
+        self._gather_if_saving(runner, by_epoch=True)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        states: List[Dict[str, Any]] = all_gather_object(get_rng_state())
-        checkpoint['rng_state'] = states
+        """Rank 0 only (``Runner.save_checkpoint`` is master-only)."""
+        checkpoint['rng_state'] = self._gathered or [get_rng_state()]
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         states = checkpoint.get('rng_state')
