@@ -12,7 +12,7 @@ from conftest import REPO_ROOT  # tests/conftest.py
 SEG_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'upernet', '*.py')) +
                      glob.glob(osp.join(REPO_ROOT, 'configs', 'demo', '*upernet*.py')))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'fastervit-demo_upernet_1xb8-2k_synthetic-ade20k-128x128.py')
+                       'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
 
 
 @pytest.fixture(scope='session')

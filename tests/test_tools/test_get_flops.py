@@ -110,7 +110,7 @@ def test_detection_config_by_part(tmp_path):
 
 def test_segmentation_config_default_size():
     cfg = osp.join(REPO_ROOT, 'configs', 'demo',
-                   'fastervit-demo_upernet_1xb8-2k_synthetic-ade20k-128x128.py')
+                   'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
     result = get_flops.count(cfg)
     assert result['shape'] == [128, 128]  # the config's crop_size
     assert {'backbone', 'decode_head'} <= set(result['by_part'])

@@ -10,7 +10,7 @@ Examples::
 
     python tools/demo/image_demo_seg.py demo.jpg CONFIG CHECKPOINT --out-dir outputs
     python tools/demo/image_demo_seg.py data/synthetic_ade20k/images/validation \\
-        configs/demo/fastervit-demo_upernet_1xb8-2k_synthetic-ade20k-128x128.py work_dirs/x.pth \\
+        configs/demo/fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py work_dirs/x.pth \\
         --gt-dir data/synthetic_ade20k/annotations/validation --num 8
 """
 import argparse

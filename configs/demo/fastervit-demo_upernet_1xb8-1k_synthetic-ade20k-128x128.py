@@ -58,7 +58,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # From scratch: a larger lr, a short warm-up, poly decay to 0 over the run.
-max_iters = 2000
+max_iters = 1000
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=100),
