@@ -14,8 +14,12 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 
-def check_input(x: Tensor, in_channels: int) -> None:
-    """Raise a ValueError/TypeError explaining how to fix an unusable backbone input."""
+def check_input(x: Tensor, in_channels: int, dtype: Optional[torch.dtype] = None) -> None:
+    """Raise a ValueError/TypeError explaining how to fix an unusable backbone input.
+
+    ``dtype`` is that of the stem's weights: another floating dtype is an error outside autocast
+    (the convolution would fail with a dtype RuntimeError).
+    """
     if not isinstance(x, Tensor):
         raise TypeError(f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got '
                         f'{type(x).__name__}')
@@ -25,6 +29,10 @@ def check_input(x: Tensor, in_channels: int) -> None:
     if not x.is_floating_point():
         raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
                         'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
+    if dtype is not None and x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(f'input dtype {x.dtype} differs from the weights\' dtype {dtype}: convert '
+                        f'the input (x.to({dtype})) or the model (model.to({x.dtype})), or run '
+                        'under torch.autocast')
     if x.shape[1] != in_channels:
         hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
                 if x.shape[-1] == in_channels else '')
@@ -112,8 +120,9 @@ class HierarchicalBackbone(BaseModule):
         Returns:
             list[Tensor]: stage ``i`` has stride ``2 ** (i + 2)`` (sizes rounded up).
         """
-        check_input(x, self.in_channels)
-        maps = self._forward_maps(x, num_stages or self.num_stages)
+        num_stages = num_stages or self.num_stages
+        self._check_input(x, num_stages)
+        maps = self._forward_maps(x, num_stages)
         return [self._output_format(m, x) for m in maps]
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
@@ -121,10 +130,36 @@ class HierarchicalBackbone(BaseModule):
 
         The outputs are channels-last in memory when the input is, else contiguous.
         """
-        check_input(x, self.in_channels)
+        self._check_input(x, self.out_indices[-1] + 1)
         maps = self._forward_maps(x, self.out_indices[-1] + 1)
         return tuple(
             self._output_format(getattr(self, f'norm{i}')(maps[i]), x) for i in self.out_indices)
+
+    def _check_input(self, x: Tensor, num_stages: int) -> None:
+        """:func:`check_input`, and in training mode the BatchNorm batch-statistics condition."""
+        check_input(x, self.in_channels, next(self.patch_embed.parameters()).dtype)
+        if not self.training or x.shape[0] != 1:
+            return
+        # A training-mode BatchNorm needs more than one value per channel; with one image the
+        # deepest one that runs sees the smallest map (stem: stride 4, stage i and norm{i}:
+        # 2 ** (i + 2), the downsample after stage i: 2 ** (i + 3)).
+        stride = 0
+        for name, m in self.named_modules():
+            if not (isinstance(m, _BatchNorm) and m.training):
+                continue
+            parts = name.split('.')
+            if parts[0] == 'levels' and int(parts[1]) < num_stages:
+                i = int(parts[1])
+                stride = max(stride, 2**(i + 3) if parts[2] == 'downsample' else 2**(i + 2))
+            elif parts[0].startswith('norm') and parts[0][4:].isdigit():
+                stride = max(stride, 2**(int(parts[0][4:]) + 2))
+            elif parts[0] == 'patch_embed':
+                stride = max(stride, 4)
+        if stride and -(-x.shape[2] // stride) * -(-x.shape[3] // stride) == 1:
+            raise ValueError(
+                f'in training mode BatchNorm needs more than one value per channel, but one '
+                f'{x.shape[2]}x{x.shape[3]} image gives a 1x1 map at stride {stride}: use a batch '
+                'of 2 or more, larger images, norm_eval=True, or eval mode')
 
     def _forward_maps(self, x: Tensor, num_stages: int) -> List[Tensor]:
         # In inference the convolutions run channels-last (oneDNN / cuDNN prefer it, and the
@@ -170,6 +205,33 @@ class HierarchicalBackbone(BaseModule):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
+
+    def init_weights(self) -> None:
+        """Initialise; ``init_cfg=dict(type='Pretrained', checkpoint=...)`` loads strictly.
+
+        mmengine's ``Pretrained`` only logs a warning for weights that do not fit, leaving them
+        random; here :func:`fastervit_mm.utils.load_pretrained` raises an error naming the file
+        and the first mismatched keys and shapes. It unwraps ``state_dict`` / ``model`` / EMA
+        copies and ``module.`` prefixes, takes ``backbone.`` keys from a whole-model file, and
+        lets output norms the file lacks (``norm0``-``norm2`` of a classification checkpoint)
+        keep their initialisation. Extra ``init_cfg`` keys: ``strict`` (default True; False
+        tolerates missing and unexpected keys, never shape mismatches), ``prefer_ema`` (default
+        False), and mmengine's ``prefix`` and ``map_location``.
+        """
+        cfg = self.init_cfg
+        if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
+            super().init_weights()
+            return
+        from fastervit_mm.utils.checkpoint import load_pretrained
+        self.init_cfg = None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = cfg
+        load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
+                        map_location=cfg.get('map_location', 'cpu'),
+                        strict=cfg.get('strict', True), optional=(r'^norm\d\.', ),
+                        prefer_ema=cfg.get('prefer_ema', False))
 
     def switch_to_deploy(self) -> None:
         """Cache every position bias/embedding per input geometry (outputs are unchanged).
