@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO_ROOT
 from test_packaging import IGNORE
 
-DEMO = 'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px'
+DEMO = 'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py'  # mim finds configs by file name
 
 
 def _python_with_fastervit(tmp_path, editable: bool) -> str:
