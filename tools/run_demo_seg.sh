@@ -59,7 +59,7 @@ MIOU=$(grep -oE 'mIoU: [0-9.]+' "$WORK_DIR/test.log" | tail -n1 | awk '{ print $
 
 log "5/5 pictures -> $WORK_DIR/pictures"
 "$PY" tools/demo/image_demo_seg.py "$DATA/images/validation" "$CONFIG" "$CKPT" \
-    --gt-dir "$DATA/annotations/validation" --num 8 --out-dir "$WORK_DIR/pictures"
+    --gt-dir "$DATA/annotations/validation" --limit 8 --out-dir "$WORK_DIR/pictures"
 
 SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s of training ($GPUS process(es) x $OMP_NUM_THREADS thread(s), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); pictures: $WORK_DIR/pictures/seg_grid.png"
 echo "$SUMMARY" | tee "$WORK_DIR/summary.txt"

@@ -37,10 +37,16 @@ __all__ = ['SYNTHETIC_ADE_METAINFO', 'draw_seg_scene', 'make_synthetic_ade20k',
            'SEG_DEMO_DATA_HINT']
 
 _SHAPES = SYNTHETIC_METAINFO['classes']
-#: Class names (annotation values 1..N; 0 is "other") and their RGB colours.
+#: Class names (annotation values 1..N; 0 is "other") and the label colours used to show them
+#: (annotation PNG palette, prediction pictures): unlike the colours the scenes are drawn in, so a
+#: blended prediction shows what the model decided.
 SYNTHETIC_ADE_METAINFO = dict(
     classes=('sky', 'ground') + tuple(_SHAPES),
-    palette=[(135, 190, 235), (140, 105, 70)] + [tuple(c) for c in SYNTHETIC_METAINFO['palette']])
+    palette=[(70, 70, 180), (150, 220, 90), (255, 0, 255), (255, 140, 0), (0, 230, 230),
+             (160, 40, 0)])
+#: The mean RGB colour each class is drawn in (the shapes: those of the synthetic COCO data).
+_DRAW_COLOURS = [(135, 190, 235), (140, 105, 70)] + [tuple(c)
+                                                     for c in SYNTHETIC_METAINFO['palette']]
 
 #: How to make the dataset, for error messages (``{root}`` is the missing data root).
 SEG_DEMO_DATA_HINT = ('the synthetic ADE20K-format dataset is made with '
@@ -74,7 +80,7 @@ def draw_seg_scene(rng: np.random.Generator,
         of :data:`SYNTHETIC_ADE_METAINFO`).
     """
     h, w = size
-    palette = SYNTHETIC_ADE_METAINFO['palette']
+    colours = _DRAW_COLOURS
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     # Stuff: sky above a wavy horizon, ground below, each a vertical gradient of its colour.
     horizon = (rng.uniform(0.3, 0.7) * h + rng.uniform(0, 0.08) * h *
@@ -84,8 +90,8 @@ def draw_seg_scene(rng: np.random.Generator,
     label[np.abs(yy - horizon[None, :]) < 1.] = 0  # the horizon itself is "other"
     t = (yy / h)[..., None]
     img = np.where(sky[..., None],
-                   _jitter(rng, palette[0], 20) * (0.85 + 0.3 * t),
-                   _jitter(rng, palette[1], 20) * (1.15 - 0.3 * t)).astype(np.float32)
+                   _jitter(rng, colours[0], 20) * (0.85 + 0.3 * t),
+                   _jitter(rng, colours[1], 20) * (1.15 - 0.3 * t)).astype(np.float32)
     # "Other": grey ellipses behind the shapes, unlabelled like ADE20K's 0.
     for _ in range(int(rng.integers(num_other[0], num_other[1] + 1))):
         mask = np.zeros(size, np.uint8)
@@ -101,7 +107,7 @@ def draw_seg_scene(rng: np.random.Generator,
         r = float(rng.uniform(*radius))
         centre = (rng.uniform(r * 0.5, w - r * 0.5), rng.uniform(r * 0.5, h - r * 0.5))
         mask = _shape_mask(_SHAPES[cls], centre, r, rng.uniform(0, 2 * np.pi), size).astype(bool)
-        img[mask] = _jitter(rng, palette[2 + cls], 25)
+        img[mask] = _jitter(rng, colours[2 + cls], 25)
         label[mask] = 3 + cls
     img = np.clip(img + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
     return img, label

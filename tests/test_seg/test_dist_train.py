@@ -4,8 +4,9 @@
 import os
 import os.path as osp
 import socket
-import subprocess
 import sys
+
+from test_det.conftest import run_process_group  # kills torchrun's workers on a timeout
 
 from .conftest import DEMO_CONFIG, REPO_ROOT
 
@@ -25,12 +26,10 @@ def test_dist_train_two_processes(tmp_path, seg_data):
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     ] + ['train_dataloader.batch_size=2', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
          'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1']
-    proc = subprocess.run(
+    code, log = run_process_group(
         ['bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir', work_dir,
-         '--cfg-options', *options],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-5000:]
+         '--cfg-options', *options], cwd=REPO_ROOT, env=env)
+    assert code == 0, log[-5000:]
     assert 'distributed on CPU with gloo (rank 0 of 2)' in log
     assert 'Iter(train) [2/2]' in log and 'mIoU' in log
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
