@@ -42,7 +42,8 @@ def _python_with_fastervit(tmp_path, editable: bool) -> str:
 
 def _mim(python: str, *args, cwd) -> str:
     res = subprocess.run([python, '-m', 'mim', *args], capture_output=True, text=True,
-                         cwd=str(cwd), timeout=900, env=dict(os.environ, PYTHONNOUSERSITE='1'))
+                         cwd=str(cwd), timeout=900,
+                         env=dict(os.environ, PYTHONNOUSERSITE='1', OMP_NUM_THREADS='1'))
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
     return out
