@@ -86,3 +86,8 @@ custom_hooks = [
     dict(type='fastervit_mm.ChannelCheckHook'),
     dict(type='fastervit_mm.RNGStateHook')
 ]
+
+# Checkpoints and the `last_checkpoint` pointer written atomically (temporary file, fsync,
+# rename): a run killed while saving resumes from the previous complete checkpoint. The family
+# configs merge this into the inherited `default_hooks` (interval etc. stay the parent's).
+fastervit_default_hooks = dict(checkpoint=dict(type='fastervit_mm.AtomicCheckpointHook'))

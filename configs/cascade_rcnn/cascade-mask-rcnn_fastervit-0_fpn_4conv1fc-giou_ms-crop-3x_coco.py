@@ -11,3 +11,4 @@ custom_imports = {{_base_.fastervit_imports}}  # the parent imports mmpretrain f
 checkpoint_file = None  # the parent's ConvNeXt checkpoint
 model = {{_base_.fastervit_model}}
 optim_wrapper = {{_base_.fastervit_optim_wrapper}}
+default_hooks = {{_base_.fastervit_default_hooks}}

@@ -9,3 +9,4 @@ custom_imports = {{_base_.fastervit_imports}}
 pretrained = None  # the parent's Swin-T checkpoint; FasterViT's is in model.backbone.init_cfg
 model = {{_base_.fastervit_model}}
 optim_wrapper = {{_base_.fastervit_optim_wrapper}}
+default_hooks = {{_base_.fastervit_default_hooks}}

@@ -23,7 +23,7 @@ Remote ``out_dir`` s (``s3://`` ...) and explicit ``backend_args`` are left to t
 """
 import os
 import os.path as osp
-import tempfile
+import secrets
 from typing import Optional, Union
 
 from mmengine.dist import is_main_process
@@ -38,7 +38,7 @@ __all__ = ['atomic_write', 'AtomicLocalBackend', 'AtomicCheckpointHook', 'ATOMIC
 
 #: Name of :class:`AtomicLocalBackend` in mmengine's file-backend registry.
 ATOMIC_BACKEND = 'fastervit_mm_atomic_local'
-#: Marker in the names of temporary files (``.<name>.fvmm-tmp-<random>``).
+#: Marker in the names of temporary files (``.<name>.fvmm-tmp-<pid>-<random>``).
 TMP_MARK = '.fvmm-tmp-'
 
 
@@ -71,7 +71,10 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, memoryview, s
         data = data.encode('utf-8')
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}{TMP_MARK}', dir=folder)
+    tmp = osp.join(folder,
+                   f'.{osp.basename(path)}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}')
+    # os.open with 0o666 leaves the permissions to the umask, as open() would (mkstemp: 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
@@ -109,7 +112,9 @@ def remove_stale_temporaries(folder: str) -> int:
 @register_backend(ATOMIC_BACKEND)
 class AtomicLocalBackend(LocalBackend):
     """mmengine's :class:`~mmengine.fileio.LocalBackend` whose ``put`` / ``put_text`` are atomic
-    (:func:`atomic_write`). Select it with ``backend_args=dict(backend='fastervit_mm_atomic_local')``.
+    (:func:`atomic_write`).
+
+    Select it with ``backend_args=dict(backend='fastervit_mm_atomic_local')``.
     """
 
     def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:

@@ -12,6 +12,8 @@ from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from fastervit_mm.engine.checkpoint import AtomicLocalBackend
+
 
 @HOOKS.register_module()
 class DistProbeHook(Hook):
@@ -19,13 +21,16 @@ class DistProbeHook(Hook):
     def before_run(self, runner):
         rank = get_rank()
         self.path = osp.join(runner.work_dir, f'probe_rank{rank}.jsonl')
-        put = LocalBackend.put
+        for backend_cls in (LocalBackend, AtomicLocalBackend):  # the latter writes checkpoints
+            backend_cls.put = self._recording(backend_cls.put)
+
+    def _recording(self, put):
 
         def recording_put(backend, obj, filepath):
             self._write(dict(saved=str(filepath)))
             return put(backend, obj, filepath)
 
-        LocalBackend.put = recording_put
+        return recording_put
 
     def before_train(self, runner):
         optim_wrapper = runner.optim_wrapper

@@ -13,7 +13,8 @@ from conftest import REPO_ROOT, SHARED_DIR  # tests/conftest.py
 TINY_ARCH = dict(dim=16, in_dim=8, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8],
                  window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2,
                  hat=[False, False, True, False])
-DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
+DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                       'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
 #: Image side of the tiny training runs.
 IMAGE_SIZE = 96
 

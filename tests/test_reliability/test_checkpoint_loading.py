@@ -83,7 +83,7 @@ def test_mmengine_loader_names_a_truncated_file(tmp_path):
                        torch.ones(3))
 
 
-# --------------------------------------------------------------------------- weights that do not fit
+# --------------------------------------------------------------------------- weights not fitting
 def test_another_variants_checkpoint_lists_first_mismatches(tmp_path):
     path = tmp_path / 'other_variant.pth'
     torch.save({'state_dict': _backbone(OTHER_ARCH).state_dict()}, path)

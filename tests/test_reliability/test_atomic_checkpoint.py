@@ -1,0 +1,135 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""Atomic checkpoints: a process killed while saving never leaves a file that resume picks up.
+
+The kill tests run a seconds-long mmengine training (:mod:`.toy_train`) whose checkpoint of
+iteration 3 is written slowly, SIGKILL it once the first bytes are on disk, and resume. The same
+scenario with mmengine's own ``CheckpointHook`` is the control: it leaves a truncated
+``iter_3.pth`` and, with ``max_keep_ckpts=1``, a ``last_checkpoint`` naming a deleted file.
+"""
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from fastervit_mm.engine.checkpoint import (TMP_MARK, AtomicCheckpointHook, AtomicLocalBackend,
+                                            atomic_write, remove_stale_temporaries)
+from fastervit_mm.registry import HOOKS
+from conftest import REPO_ROOT
+from .conftest import tool_env
+
+
+def _toy(work_dir, *args, kill_on_save=False, timeout=300):
+    """Run :mod:`.toy_train`; with ``kill_on_save`` SIGKILL it when its slow save has begun.
+
+    Returns:
+        tuple: (return code, output).
+    """
+    cmd = [sys.executable, '-m', 'test_reliability.toy_train', str(work_dir), *map(str, args)]
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=tool_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if kill_on_save and line.startswith('SAVE-IN-PROGRESS'):
+                proc.send_signal(signal.SIGKILL)
+                break
+        return proc.wait(timeout=timeout), ''.join(lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+
+
+def _loads(path) -> bool:
+    try:
+        torch.load(path, map_location='cpu', weights_only=False)
+        return True
+    except Exception:
+        return False
+
+
+def _pointer(work_dir) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read()
+
+
+# --------------------------------------------------------------------------- units
+def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
+    path = tmp_path / 'ckpt.pth'
+    atomic_write(path, b'old complete content')
+
+    def crash(src, dst):
+        raise KeyboardInterrupt  # e.g. Ctrl-C between writing and renaming
+
+    monkeypatch.setattr(os, 'replace', crash)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(path, b'new content' * 1000)
+    monkeypatch.undo()
+    assert path.read_bytes() == b'old complete content'
+    assert os.listdir(tmp_path) == ['ckpt.pth'], 'the temporary file is cleaned up'
+    atomic_write(path, 'new')
+    assert path.read_text() == 'new'
+
+
+def test_permissions_follow_the_umask_and_stale_temporaries_are_removed(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    old = os.umask(0o022)
+    try:
+        atomic_write(path, b'x')
+    finally:
+        os.umask(old)
+    assert (os.stat(path).st_mode & 0o777) == 0o644  # as open(); mkstemp would give 0o600
+    stale = tmp_path / f'.iter_9.pth{TMP_MARK}123-abcd'
+    stale.write_bytes(b'partial')
+    (tmp_path / 'notes.txt').write_text('kept')
+    assert remove_stale_temporaries(str(tmp_path)) == 1
+    assert sorted(os.listdir(tmp_path)) == ['ckpt.pth', 'notes.txt']
+
+
+def test_backend_and_registration():
+    from mmengine.fileio import get_file_backend
+    backend = get_file_backend('/tmp/x', backend_args=dict(backend='fastervit_mm_atomic_local'))
+    assert isinstance(backend, AtomicLocalBackend)
+    assert HOOKS.get('AtomicCheckpointHook') is AtomicCheckpointHook
+
+
+# --------------------------------------------------------------------------- kill while saving
+@pytest.mark.parametrize('max_keep', [2, 1])
+def test_kill_while_saving_then_resume(tmp_path, max_keep):
+    work_dir = tmp_path / 'work'
+    code, log = _toy(work_dir, '--max-keep', max_keep, '--slow-save-at', 3, kill_on_save=True)
+    assert code == -signal.SIGKILL, log[-3000:]
+    names = os.listdir(work_dir)
+    assert 'iter_3.pth' not in names, 'only complete files get a final name'
+    assert [n for n in names if TMP_MARK in n], 'the kill hit the write of iter_3'
+    assert _pointer(work_dir).endswith('iter_2.pth') and _loads(_pointer(work_dir))
+    assert ('iter_1.pth' in names) == (max_keep == 2)  # deleted only after a newer save
+
+    code, log = _toy(work_dir, '--max-keep', max_keep, '--resume')
+    assert code == 0, log[-3000:]
+    assert 'resumed' in log.lower() and 'FINISHED at iter 5' in log
+    assert 'removed 1 incomplete checkpoint file' in log
+    names = sorted(os.listdir(work_dir))
+    assert not [n for n in names if TMP_MARK in n]
+    expected = ['iter_4.pth', 'iter_5.pth'] if max_keep == 2 else ['iter_5.pth']
+    assert [n for n in names if n.endswith('.pth')] == expected
+    assert _pointer(work_dir).endswith('iter_5.pth')
+    assert torch.load(_pointer(work_dir), weights_only=False)['meta']['iter'] == 5
+
+
+def test_control_mmengine_checkpoint_hook_leaves_broken_state(tmp_path):
+    """Without the hook the same kill leaves a truncated iter_3.pth, and with
+    max_keep_ckpts=1 a pointer to the checkpoint deleted before the save: resume fails."""
+    work_dir = tmp_path / 'work'
+    code, _ = _toy(work_dir, '--hook', 'CheckpointHook', '--max-keep', 1, '--slow-save-at', 3,
+                   kill_on_save=True)
+    assert code == -signal.SIGKILL
+    assert osp.isfile(work_dir / 'iter_3.pth') and not _loads(work_dir / 'iter_3.pth')
+    assert _pointer(work_dir).endswith('iter_2.pth') and not osp.exists(_pointer(work_dir))
+    code, log = _toy(work_dir, '--hook', 'CheckpointHook', '--max-keep', 1, '--resume')
+    assert code != 0 and 'iter_2.pth' in log
