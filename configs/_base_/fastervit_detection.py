@@ -3,54 +3,21 @@
 # file can sit next to an mmdet experiment config in a _base_ list; the family bases (FasterViT-0)
 # take `fastervit_model`, the FasterViT-k children merge `fastervit_variants.fastervit_k`.
 
-# Per variant: arch, the published ImageNet drop-path rate, the official ImageNet-1K checkpoint,
-# and the channels the neck must take (dim * 2**i for the four stages).
-fastervit_variants = dict(
-    fastervit_0=dict(
+# Per variant (FasterViT-k, k = 0...4): arch, the published ImageNet drop-path rate, the official
+# ImageNet-1K checkpoint, and the channels the neck must take (dim * 2**i for the four stages).
+fastervit_variants = {
+    f'fastervit_{k}': dict(
         backbone=dict(
-            arch='faster_vit_0_224',
-            drop_path_rate=0.2,
+            arch=f'faster_vit_{k}_224',
+            drop_path_rate=drop_path_rate,
             init_cfg=dict(
                 type='Pretrained',
                 checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                'fastervit_0_224_1k.pth.tar')),
-        neck=dict(in_channels=[64, 128, 256, 512])),
-    fastervit_1=dict(
-        backbone=dict(
-            arch='faster_vit_1_224',
-            drop_path_rate=0.2,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                'fastervit_1_224_1k.pth.tar')),
-        neck=dict(in_channels=[80, 160, 320, 640])),
-    fastervit_2=dict(
-        backbone=dict(
-            arch='faster_vit_2_224',
-            drop_path_rate=0.2,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                'fastervit_2_224_1k.pth.tar')),
-        neck=dict(in_channels=[96, 192, 384, 768])),
-    fastervit_3=dict(
-        backbone=dict(
-            arch='faster_vit_3_224',
-            drop_path_rate=0.3,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                'fastervit_3_224_1k.pth.tar')),
-        neck=dict(in_channels=[128, 256, 512, 1024])),
-    fastervit_4=dict(
-        backbone=dict(
-            arch='faster_vit_4_224',
-            drop_path_rate=0.3,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                'fastervit_4_224_1k.pth.tar')),
-        neck=dict(in_channels=[196, 392, 784, 1568])))
+                f'fastervit_{k}_224_1k.pth.tar')),
+        neck=dict(in_channels=[dim, 2 * dim, 4 * dim, 8 * dim]))
+    for k, (dim, drop_path_rate) in enumerate([(64, 0.2), (80, 0.2), (96, 0.2), (128, 0.3),
+                                               (196, 0.3)])
+}
 
 fastervit_model = dict(
     backbone=dict(

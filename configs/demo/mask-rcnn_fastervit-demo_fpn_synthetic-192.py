@@ -13,7 +13,7 @@ metainfo = dict(
 num_classes = 4
 image_scale = (192, 192)
 channels = 64  # FPN and head width
-max_iters = 800
+max_iters = 500
 
 model = dict(
     backbone=dict(

@@ -68,6 +68,16 @@ def _background(rng: np.random.Generator, size: Tuple[int, int]) -> np.ndarray:
     return (c0 * (1 - t[..., None]) + c1 * t[..., None]).astype(np.float32)
 
 
+def _drop_slivers(mask: np.ndarray, min_area: int = 12, min_side: int = 3) -> np.ndarray:
+    """Remove the specks and thin slivers an occluder leaves of an object (too small to trace)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = ((stats[1:, cv2.CC_STAT_AREA] >= min_area)
+                & (stats[1:, cv2.CC_STAT_WIDTH] >= min_side)
+                & (stats[1:, cv2.CC_STAT_HEIGHT] >= min_side))
+    return keep[labels].astype(np.uint8)
+
+
 def _polygons(mask: np.ndarray) -> List[List[float]]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]
@@ -96,7 +106,7 @@ def draw_scene(rng: np.random.Generator,
 
     Returns:
         tuple: the RGB ``uint8`` image and one dict per object with ``category`` (0-based),
-        ``mask`` (visible part, uint8) and ``polygons``.
+        ``mask`` (visible part without slivers, uint8) and ``polygons``.
     """
     classes = SYNTHETIC_METAINFO['classes'][:num_classes]
     h, w = size
@@ -129,6 +139,7 @@ def draw_scene(rng: np.random.Generator,
                             center=(cx, cy)))
     img = np.clip(img + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
     for o in objects:
+        o['mask'] = _drop_slivers(o['mask'])
         o['polygons'] = _polygons(o['mask'])
     return img, [o for o in objects if o['polygons']]
 

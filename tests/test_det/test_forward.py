@@ -14,7 +14,7 @@ IMAGE_SHAPES = [(3, 131, 97), (3, 101, 123)]
 def _small_cascade_overrides(demo):
     """The demo's backbone and widths in the real Cascade config (three 4conv1fc GIoU stages)."""
     overrides = {
-        'backbone': demo.model.backbone,
+        'backbone': dict(_delete_=True, **demo.model.backbone),
         'neck.in_channels': demo.model.neck.in_channels,
         'neck.out_channels': 64,
         'rpn_head.in_channels': 64,

@@ -42,10 +42,12 @@ def test_annotations(det_data):
         per_image = {}
         for a in ann['annotations']:
             per_image[a['image_id']] = per_image.get(a['image_id'], 0) + 1
+            xs = [v for p in a['segmentation'] for v in p[0::2]]
+            ys = [v for p in a['segmentation'] for v in p[1::2]]
+            assert a['bbox'] == [min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1]
             rle = mask_utils.merge(mask_utils.frPyObjects(a['segmentation'], 192, 192))
-            x, y, w, h = mask_utils.toBbox(rle)
-            assert np.allclose([x, y, w, h], a['bbox'], atol=2), (a['bbox'], (x, y, w, h))
-            assert abs(mask_utils.area(rle) - a['area']) < 0.35 * a['area']
+            # traced through the boundary pixels' centres: the polygon is a little smaller
+            assert 0.6 * a['area'] < int(mask_utils.area(rle)) <= a['area']
             assert a['iscrowd'] == 0
         assert max(per_image.values()) >= 3, 'several objects per image'
         for im in ann['images']:

@@ -115,8 +115,7 @@ def main():
     if args.grid and pictures:
         mmcv.imwrite(tile(pictures)[..., ::-1], args.grid)
         print(f'{len(pictures)} pictures tiled into {args.grid}')
-    return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()
