@@ -59,7 +59,8 @@ def test_one_step_with_mmdet_train_script(tmp_path):
     data = str(tmp_path / 'data')
     make_synthetic_coco(data, num_train=2, num_val=1, size=(128, 128), seed=0)
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, SHAPES_DATA_ROOT=data, OMP_NUM_THREADS='1')  # tiny ops: faster on 2 cores
+    # one OpenMP thread: tiny operations run faster that way on a busy 2-core machine
+    env = dict(os.environ, SHAPES_DATA_ROOT=data, OMP_NUM_THREADS='1')
     res = subprocess.run(
         [sys.executable, train_script, CONFIG, '--work-dir', work_dir, '--cfg-options',
          'train_cfg.max_epochs=1', 'train_cfg.val_interval=10', 'default_hooks.logger.interval=1',

@@ -62,7 +62,8 @@ def test_mim_train_and_test(tmp_path, editable):
     for split in ('train', 'val', 'test'):
         small += [f'{split}_dataloader.dataset.num_train=32',
                   f'{split}_dataloader.dataset.num_val=16',
-                  f'{split}_dataloader.num_workers=0', f'{split}_dataloader.persistent_workers=False']
+                  f'{split}_dataloader.num_workers=0',
+                  f'{split}_dataloader.persistent_workers=False']
     from fastervit_mm.datasets import make_synthetic_cls
     make_synthetic_cls(str(tmp_path / 'data'), num_train=32, num_val=16)
     work = tmp_path / 'work'

@@ -45,12 +45,13 @@ MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm
 _ELEMENTWISE = {f'aten::{op}' for op in (
     'abs', 'add', 'add_', 'sub', 'rsub', 'mul', 'mul_', 'div', 'div_', 'neg', 'sign', 'log', 'log2',
     'exp', 'sqrt', 'rsqrt', 'pow', 'sigmoid', 'gelu', 'relu', 'relu_', 'silu', 'softmax', 'tanh',
-    'meshgrid', 'pad', 'repeat', 'where', 'lt', 'le', 'ne', 'sum', 'mean', 'topk', 'sort', 'scatter',
+    'meshgrid', 'pad', 'repeat', 'where', 'lt', 'le', 'ne', 'sum', 'mean', 'topk', 'sort',
+    'scatter',
     'fill_', 'zero_', 'zeros_like', 'ones_like', 'linspace', 'new_zeros', 'new_full', 'argmax')}
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
-    """fvcore handle for ``aten::scaled_dot_product_attention``: MACs of ``q k^T`` and ``attn v``."""
+    """fvcore handle for ``aten::scaled_dot_product_attention``: MACs of q k^T and attn v."""
     from fvcore.nn.jit_handles import get_shape
     q, k, v = (get_shape(t) for t in inputs[:3])
     batch = 1

@@ -25,7 +25,8 @@ def official_to_classifier_keys(state_dict: Dict, prefix: str = '', *args) -> No
     if not any(n.startswith('levels.') for n in names) or any(
             n.startswith('backbone.') for n in names):
         return
-    official = {n: state_dict.pop(prefix + n) for n in names if n.split('.', 1)[0] in _OFFICIAL_ROOTS}
+    official = {n: state_dict.pop(prefix + n) for n in names
+                if n.split('.', 1)[0] in _OFFICIAL_ROOTS}
     for name, value in convert_official_state_dict(official).items():
         state_dict[prefix + name] = value
 
