@@ -61,7 +61,7 @@ log "5/5 pictures -> $WORK_DIR/pictures"
 "$PY" tools/demo/image_demo_seg.py "$DATA/images/validation" "$CONFIG" "$CKPT" \
     --gt-dir "$DATA/annotations/validation" --limit 8 --out-dir "$WORK_DIR/pictures"
 
-SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s of training ($GPUS process(es) x $OMP_NUM_THREADS thread(s), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); pictures: $WORK_DIR/pictures/seg_grid.png"
+SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s of training ($GPUS process(es) x $OMP_NUM_THREADS thread(s), $(getconf _NPROCESSORS_ONLN) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); pictures: $WORK_DIR/pictures/seg_grid.png"
 echo "$SUMMARY" | tee "$WORK_DIR/summary.txt"
 if awk "BEGIN { exit !($MIOU >= $MIN_MIOU) }"; then
     log "PASS: mIoU $MIOU >= $MIN_MIOU"

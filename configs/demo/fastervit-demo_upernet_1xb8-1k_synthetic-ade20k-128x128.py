@@ -25,10 +25,10 @@ model = dict(
         norm_cfg=norm_cfg,
         init_cfg=None),
     decode_head=dict(
-        in_channels=[32, 64, 128, 256], channels=32, num_classes=num_classes,
+        in_channels=[32, 64, 128, 256], channels=64, num_classes=num_classes,
         norm_cfg=norm_cfg),
     auxiliary_head=dict(
-        in_channels=128, channels=16, num_classes=num_classes, norm_cfg=norm_cfg))
+        in_channels=128, channels=32, num_classes=num_classes, norm_cfg=norm_cfg))
 
 dataset_type = 'fastervit_mm.SyntheticADE20KDataset'
 data_root = 'data/synthetic_ade20k'

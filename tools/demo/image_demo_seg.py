@@ -40,7 +40,8 @@ def parse_args():
     parser.add_argument('--out-dir', default='outputs/seg', help='where pictures are written')
     parser.add_argument('--gt-dir', help='annotation maps named like the images (<stem>.png)')
     parser.add_argument('--limit', type=int, default=None, help='at most this many images')
-    parser.add_argument('--opacity', type=float, default=0.5, help='mask opacity in [0, 1]')
+    parser.add_argument('--opacity', type=float, default=0.8,
+                        help='mask opacity in [0, 1] (mmseg visualizer default)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override config settings')
