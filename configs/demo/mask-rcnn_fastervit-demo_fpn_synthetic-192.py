@@ -13,7 +13,7 @@ metainfo = dict(
 num_classes = 4
 image_scale = (192, 192)
 channels = 64  # FPN and head width
-max_iters = 500
+max_iters = 300
 
 model = dict(
     backbone=dict(
@@ -92,7 +92,7 @@ test_evaluator = val_evaluator
 train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(
         type='MultiStepLR',
         by_epoch=False,
@@ -104,6 +104,6 @@ param_scheduler = [
 optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=10.))
 default_hooks = dict(
     logger=dict(interval=25),
-    checkpoint=dict(by_epoch=False, interval=200, max_keep_ckpts=2))
+    checkpoint=dict(by_epoch=False, interval=100, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
