@@ -23,7 +23,9 @@ MIN_MIOU=${MIN_MIOU:-70}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 PY="${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python"
 START=$(date +%s)
-log() { printf '[run_demo_seg %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"; }
+log() {
+    printf '[run_demo_seg %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"
+}
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
     log "1/5 environment (tools/setup_env.sh)"
@@ -49,7 +51,8 @@ else
 fi
 TRAIN_S=$(( $(date +%s) - TRAIN_START ))
 CKPT=$(cat "$WORK_DIR/last_checkpoint")
-log "training took $TRAIN_S s ($(awk "BEGIN { printf \"%.1f\", $TRAIN_S / 60 }") min); checkpoint $CKPT"
+MINUTES=$(awk "BEGIN { printf \"%.1f\", $TRAIN_S / 60 }")
+log "training took $TRAIN_S s ($MINUTES min); checkpoint $CKPT"
 
 log "4/5 evaluation on the validation split"
 "$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test" \
@@ -61,7 +64,10 @@ log "5/5 pictures -> $WORK_DIR/pictures"
 "$PY" tools/demo/image_demo_seg.py "$DATA/images/validation" "$CONFIG" "$CKPT" \
     --gt-dir "$DATA/annotations/validation" --limit 8 --out-dir "$WORK_DIR/pictures"
 
-SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s of training ($GPUS process(es) x $OMP_NUM_THREADS thread(s), $(getconf _NPROCESSORS_ONLN) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)); pictures: $WORK_DIR/pictures/seg_grid.png"
+SETUP="$GPUS process(es) x $OMP_NUM_THREADS thread(s), $(getconf _NPROCESSORS_ONLN) cores"
+SETUP="$SETUP, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+SUMMARY="mIoU $MIOU on the synthetic validation split after $TRAIN_S s ($MINUTES min) of training"
+SUMMARY="$SUMMARY ($SETUP); pictures: $WORK_DIR/pictures/seg_grid.png"
 echo "$SUMMARY" | tee "$WORK_DIR/summary.txt"
 if awk "BEGIN { exit !($MIOU >= $MIN_MIOU) }"; then
     log "PASS: mIoU $MIOU >= $MIN_MIOU"

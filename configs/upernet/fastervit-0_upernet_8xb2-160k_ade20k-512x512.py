@@ -2,7 +2,7 @@
 # UperNet + FasterViT-0 on ADE20K, 512x512 crops, 160k iterations, 8 GPUs x 2 images (paper Table 4
 # setting). The base of the family: mmseg's Swin-T UperNet recipe (UperNet + auxiliary FCN head on
 # stage 3, SyncBN heads, ADE20K pipeline, AdamW lr 6e-5 wd 0.01, linear warm-up 1500 iters then
-# poly decay) with the backbone swapped and layer-wise lr decay through the fastervit_mm constructor.
+# poly decay) with the backbone swapped and layer-wise lr decay (fastervit_mm constructor).
 _base_ = 'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py'
 custom_imports = dict(imports=['fastervit_mm'], allow_failed_imports=False)
 
