@@ -86,6 +86,8 @@ class HierarchicalBackbone(BaseModule):
                     out_indices: Union[int, Sequence[int]], frozen_stages: int,
                     norm_eval: bool) -> None:
         """Validate and store the arguments every subclass shares (call before building)."""
+        if not (isinstance(in_channels, int) and in_channels > 0):
+            raise ValueError(f'in_channels must be a positive int, got {in_channels!r}')
         if not -1 <= frozen_stages <= self.num_stages:
             raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got '
                              f'{frozen_stages}')

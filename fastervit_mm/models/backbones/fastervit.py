@@ -9,6 +9,7 @@ published model, so its checkpoints (``fastervit_*.pth.tar``) load through
 ``init_cfg=dict(type='Pretrained', checkpoint=...)`` without conversion.
 """
 import copy
+import numbers
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch.nn as nn
@@ -128,6 +129,10 @@ class FasterViT(HierarchicalBackbone):
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        for name, rate in (('drop_path_rate', drop_path_rate), ('drop_rate', drop_rate),
+                           ('attn_drop_rate', attn_drop_rate)):
+            if not 0 <= rate < 1:
+                raise ValueError(f'{name} must be in [0, 1), got {rate}')
         s = self.arch_settings = self.parse_arch(arch)
         self._set_common(in_channels, s['depths'], [s['dim'] * 2**i for i in range(4)],
                          out_indices, frozen_stages, norm_eval)
@@ -190,7 +195,40 @@ class FasterViT(HierarchicalBackbone):
             s[key] = list(s[key])
             if len(s[key]) != cls.num_stages:
                 raise ValueError(f'arch[{key!r}] must have {cls.num_stages} entries, got {s[key]}')
+        cls._validate_arch(s)
         return s
+
+    @classmethod
+    def _validate_arch(cls, s: dict) -> None:
+        """Reject settings that cannot build or cannot run, naming the key and the stage."""
+
+        def positive_int(value) -> bool:
+            return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
+
+        for key in ('dim', 'in_dim', 'ct_size'):
+            if not positive_int(s[key]):
+                raise ValueError(f'arch[{key!r}] must be a positive int, got {s[key]!r}')
+        for key in ('depths', 'num_heads', 'window_size'):
+            bad = [i for i, v in enumerate(s[key]) if not positive_int(v)]
+            if bad:
+                raise ValueError(f'arch[{key!r}] must hold positive ints, got {s[key]} (stage '
+                                 f'{bad[0]})')
+        if not (isinstance(s['mlp_ratio'], numbers.Real) and s['mlp_ratio'] > 0):
+            raise ValueError(f"arch['mlp_ratio'] must be a positive number, got "
+                             f"{s['mlp_ratio']!r}")
+        for key in ('layer_scale', 'layer_scale_conv'):
+            if s[key] is not None and not isinstance(s[key], numbers.Real):
+                raise ValueError(f'arch[{key!r}] must be None or a number, got {s[key]!r}')
+        for i in range(2, cls.num_stages):  # the transformer stages
+            channels, heads = s['dim'] * 2**i, s['num_heads'][i]
+            if channels % heads:
+                raise ValueError(f'stage {i} has {channels} channels (dim * 2**{i}), not '
+                                 f'divisible by num_heads[{i}]={heads}')
+            if s['hat'][i] and s['ct_size'] > s['window_size'][i]:
+                raise ValueError(
+                    f"ct_size={s['ct_size']} exceeds window_size[{i}]={s['window_size'][i]}: a "
+                    f'stage with hat=True pools ct_size x ct_size carrier tokens out of every '
+                    f'window, so ct_size must be at most the window size')
 
     def _build_out_norm(self, out_norm_cfg: Optional[dict], norm_cfg: dict, i: int) -> nn.Module:
         if out_norm_cfg is not None:

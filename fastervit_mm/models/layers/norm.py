@@ -78,7 +78,11 @@ def build_norm(cfg: dict, num_features: int, eps: Optional[float] = None) -> nn.
             raise ValueError(f'Unsupported norm type {norm_type!r} without mmcv; use one of '
                              f'{sorted(_TORCH_NORMS)}') from err
         cfg.update(type=norm_type, requires_grad=requires_grad)
-        return build_norm_layer(cfg, num_features)[1]
+        try:
+            return build_norm_layer(cfg, num_features)[1]
+        except KeyError as err:  # mmcv's message: "Cannot find None in registry ..."
+            raise ValueError(f'Unknown norm type {norm_type!r}: use one of {sorted(_TORCH_NORMS)}'
+                             f' or a norm registered in mmcv/mmengine MODELS ({err})') from None
     for param in layer.parameters():
         param.requires_grad = requires_grad
     return layer
