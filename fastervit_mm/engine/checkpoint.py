@@ -92,15 +92,30 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, memoryview, s
         _fsync_dir(folder)
 
 
+def _writer_alive(name: str) -> bool:
+    """Whether the process that created temporary file ``name`` still runs (on this host)."""
+    try:
+        pid = int(name.split(TMP_MARK, 1)[1].split('-', 1)[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except OSError:  # e.g. PermissionError: the pid exists
+        return True
+    return pid != os.getpid()
+
+
 def remove_stale_temporaries(folder: str) -> int:
-    """Delete the temporary files that killed runs left in ``folder``; return how many."""
+    """Delete the temporary files that killed runs left in ``folder``; return how many.
+
+    Files of a process that is still running on this host are kept.
+    """
     removed = 0
     try:
         names = os.listdir(folder)
     except OSError:
         return 0
     for name in names:
-        if name.startswith('.') and TMP_MARK in name:
+        if name.startswith('.') and TMP_MARK in name and not _writer_alive(name):
             try:
                 os.remove(osp.join(folder, name))
                 removed += 1
@@ -146,15 +161,15 @@ class AtomicCheckpointHook(CheckpointHook):
                 self.file_backend) is LocalBackend:
             self.backend_args = dict(backend=ATOMIC_BACKEND)
             self.file_backend = get_file_backend(self.out_dir, backend_args=self.backend_args)
-        if isinstance(self.file_backend, AtomicLocalBackend) and is_main_process():
+        if not isinstance(self.file_backend, AtomicLocalBackend):
+            runner.logger.warning(
+                'AtomicCheckpointHook: checkpoints go through the '
+                f'{type(self.file_backend).__name__} backend, not written atomically here')
+        elif is_main_process():
             removed = remove_stale_temporaries(self.out_dir)
             if removed:
                 runner.logger.info(f'removed {removed} incomplete checkpoint file(s) of an '
                                    f'interrupted run from {self.out_dir}')
-        else:
-            runner.logger.warning(
-                'AtomicCheckpointHook: checkpoints go through the '
-                f'{type(self.file_backend).__name__} backend, not written atomically here')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         # mmengine's order is: delete the oldest, save, write the pointer. Here: save, write the

@@ -40,10 +40,11 @@ def tiny_det_data(tmp_path_factory) -> str:
 
 
 def write_tiny_det_config(path, data_root: str, max_iters: int, checkpoint_interval: int,
-                          deterministic: bool = True, extra: str = '') -> str:
+                          seed: int = 0, extra: str = '') -> str:
     """A child of the CPU demo detection config: 96 px images, batch 2, no validation, an
     iteration-based schedule of ``max_iters``, checkpoints every ``checkpoint_interval``
-    iterations (the demo's default checkpoint hook, i.e. what users get), seed 0."""
+    iterations (the demo's default checkpoint hook, i.e. what users get), ``seed`` and
+    deterministic mode."""
     text = f'''
 _base_ = {DEMO_CONFIG!r}
 data_root = {data_root!r}
@@ -65,7 +66,7 @@ train_cfg = dict(max_iters={max_iters}, val_interval={max_iters + 1})
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=5)]
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={checkpoint_interval}, max_keep_ckpts=2))
-randomness = dict(seed=0, deterministic={deterministic})
+randomness = dict(seed={seed}, deterministic=True)
 {extra}
 '''
     with open(path, 'w') as f:

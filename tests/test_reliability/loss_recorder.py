@@ -9,6 +9,16 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 
+#: Config lines that add the recorder to the demo detection config's hooks.
+RECORDER_CONFIG = '''
+custom_imports = dict(imports=['fastervit_mm', 'test_reliability.loss_recorder'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),
+                dict(type='fastervit_mm.RNGStateHook'),
+                dict(type='LossRecorderHook')]
+'''
+
+
 @HOOKS.register_module()
 class LossRecorderHook(Hook):
 

@@ -24,17 +24,10 @@ import torch
 
 from conftest import REPO_ROOT
 from .conftest import tool_env, write_tiny_det_config
-from .loss_recorder import read_losses
+from .loss_recorder import RECORDER_CONFIG, read_losses
 
 MAX_ITERS = 10
 INTERVAL = 3  # checkpoints at 3, 6, 9 and 10 (the last iteration)
-RECORDER = '''
-custom_imports = dict(imports=['fastervit_mm', 'test_reliability.loss_recorder'],
-                      allow_failed_imports=False)
-custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),
-                dict(type='fastervit_mm.RNGStateHook'),
-                dict(type='LossRecorderHook')]
-'''
 
 
 def _train(config, work_dir, *args, kill_after=None, timeout=900):
@@ -70,7 +63,7 @@ def _weights(path):
 def config(tmp_path_factory, tiny_det_data):
     folder = tmp_path_factory.mktemp('interrupted')
     return write_tiny_det_config(folder / 'tiny_det.py', tiny_det_data, MAX_ITERS, INTERVAL,
-                                 extra=RECORDER)
+                                 extra=RECORDER_CONFIG)
 
 
 @pytest.fixture(scope='module')
