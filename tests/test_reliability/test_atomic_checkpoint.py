@@ -141,3 +141,17 @@ def test_control_mmengine_checkpoint_hook_leaves_broken_state(tmp_path):
     assert _pointer(work_dir).endswith('iter_2.pth') and not osp.exists(_pointer(work_dir))
     code, log = _toy(work_dir, '--hook', 'CheckpointHook', '--max-keep', 1, '--resume')
     assert code != 0 and 'iter_2.pth' in log
+
+
+@pytest.mark.parametrize('name', [
+    'mask_rcnn/mask-rcnn_fastervit-2_fpn_1x_coco.py',
+    'mask_rcnn/mask-rcnn_fastervit-0_fpn_amp-ms-crop-3x_coco.py',
+    'cascade_rcnn/cascade-mask-rcnn_fastervit-4_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+    'demo/mask-rcnn_fastervit-demo_fpn_synthetic-192.py',
+])
+def test_detection_configs_save_atomically(name):
+    """On by default: the family configs merge the hook into mmdet's default_hooks."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', name))
+    assert cfg.default_hooks.checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
+    assert cfg.default_hooks.checkpoint.interval >= 1  # the parent's settings are kept
