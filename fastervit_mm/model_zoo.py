@@ -12,13 +12,17 @@ substitution), so::
 inherits the installed FasterViT Mask R-CNN config, and every tool that reads configs
 (mmdet's and mmseg's ``tools/train.py``, ``mim train mmdet ...``, ``Config.fromfile``) follows it.
 See ``docs/configs.md``.
+
+``python -m fastervit_mm.model_zoo --link-for-mim`` makes an editable install visible to openmim
+(:func:`link_for_mim`).
 """
+import argparse
 import difflib
 import os
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
-__all__ = ['config_root', 'get_config_file', 'list_configs']
+__all__ = ['config_root', 'get_config_file', 'list_configs', 'link_for_mim']
 
 _PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
 
@@ -73,3 +77,53 @@ def get_config_file(config_path: str) -> str:
     close = difflib.get_close_matches(name, configs, n=5, cutoff=0.5)
     raise FileNotFoundError(f'no fastervit_mm config {config_path!r} in {root}; '
                             f'closest: {close or configs[:5]}')
+
+
+def link_for_mim() -> Optional[str]:
+    """Let openmim find an editable (PEP 660) install: link ``<site-packages>/fastervit_mm`` to
+    this package's folder.
+
+    openmim 0.3.9 looks for a package at ``<distribution location>/<name>``. For ``pip install .``
+    and for legacy editable installs (``setup.py develop``) that is the package; for PEP 660
+    editable installs (what pip does for projects with a ``pyproject.toml``) the location is
+    ``site-packages``, which holds only a finder, so ``mim train/test/download`` fail. The link
+    points there; Python then imports the same files through it.
+
+    Returns:
+        str | None: The link created, or None when there is nothing to link (mim finds the
+        package already, or this environment has no editable pip install of it).
+    """
+    import glob
+    import json
+    import sysconfig
+    from urllib.parse import unquote, urlparse
+    site_packages = sysconfig.get_paths()['purelib']
+    dist_infos = glob.glob(osp.join(site_packages, 'fastervit_mm-*.dist-info'))
+    target = osp.join(site_packages, 'fastervit_mm')
+    if not dist_infos or osp.lexists(target):
+        return None  # not pip-installed in this environment, or mim finds it already
+    try:  # PEP 610: where an editable install's sources are
+        with open(osp.join(dist_infos[0], 'direct_url.json')) as f:
+            info = json.load(f)
+    except OSError:
+        return None
+    if not info.get('dir_info', {}).get('editable'):
+        return None
+    package_dir = osp.join(unquote(urlparse(info['url']).path), 'fastervit_mm')
+    os.symlink(package_dir, target, target_is_directory=True)
+    return target
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser(description='fastervit_mm configs')
+    parser.add_argument('--link-for-mim', action='store_true', help=link_for_mim.__doc__.split(
+        '\n\n')[0].replace('``', ''))
+    parser.add_argument('--list', action='store_true', help='list the configs')
+    args = parser.parse_args()
+    if args.link_for_mim:
+        link = link_for_mim()
+        print(f'linked {link} -> {os.readlink(link)}' if link else
+              'nothing to link: no PEP 660 editable install here, or mim finds it already')
+    if args.list or not args.link_for_mim:
+        print(f'configs in {config_root()}:')
+        print('\n'.join(list_configs()))

@@ -1,6 +1,8 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """mim with fastervit_mm: train and test the classification demo for a few iterations after
-``pip install .`` and after ``pip install -e .``; search the model zoo and resolve a config.
+``pip install .`` and after ``pip install -e .`` (a PEP 660 editable install, plus
+``python -m fastervit_mm.model_zoo --link-for-mim``: openmim 0.3.9 cannot find PEP 660 installs
+otherwise); search the model zoo and resolve a config.
 
 Each install goes into a fresh virtual environment from a copy of the repository. The heavy
 dependencies (torch, mmcv, mmengine, mmpretrain, openmim) are not reinstalled: a ``.pth`` file
@@ -37,6 +39,10 @@ def _python_with_fastervit(tmp_path, editable: bool) -> str:
     cmd += ['-e', str(src)] if editable else [str(src)]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=str(tmp_path))
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    if editable:  # PEP 660: openmim needs <site-packages>/fastervit_mm (docs/faq.md)
+        res = subprocess.run([python, '-m', 'fastervit_mm.model_zoo', '--link-for-mim'],
+                             capture_output=True, text=True, cwd=str(tmp_path))
+        assert res.returncode == 0 and 'linked' in res.stdout, res.stdout + res.stderr
     return python
 
 
