@@ -71,7 +71,7 @@ def test_custom_arch_optional_keys_and_scalars():
 
 
 def test_registered_names():
-    model = MODELS.build(dict(type='FasterViT', arch=TINY_ARCH, out_indices=(1, 2)))
+    model = MODELS.build(dict(type='fastervit_mm.FasterViT', arch=TINY_ARCH, out_indices=(1, 2)))
     assert isinstance(model, FasterViT) and model.out_channels == [32, 64]
     # from a host library's scope, through the scope prefix
     assert isinstance(ROOT_MODELS.build(dict(type='fastervit_mm.FasterViT', arch='0')), FasterViT)

@@ -17,7 +17,7 @@ def test_arch_and_registry():
         SwinHAT(arch='huge')
     with pytest.raises(ValueError, match='embed_dims'):
         SwinHAT(arch=dict(embed_dims=16, depths=[2, 2, 2, 2]))
-    model = MODELS.build(dict(type='SwinHAT', arch=SMALL, out_indices=(0, 3)))
+    model = MODELS.build(dict(type='fastervit_mm.SwinHAT', arch=SMALL, out_indices=(0, 3)))
     assert model.out_channels == [16, 128]
 
 
@@ -75,7 +75,7 @@ def test_shift_changes_the_output_and_carrier_tokens_connect_windows():
 
 def test_hat_block_on_its_own():
     """The registered HAT block works on any windowed map given its position terms."""
-    block = MODELS.build(dict(type='HAT', dim=32, num_heads=2, window_size=7, ct_size=2))
+    block = MODELS.build(dict(type='fastervit_mm.HAT', dim=32, num_heads=2, window_size=7, ct_size=2))
     assert isinstance(block, HAT)
     init = TokenInitializer(32)
     x = torch.randn(2, 32, 28, 35)
