@@ -131,6 +131,8 @@ else
     log "installing fastervit_mm in editable mode"
     "${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT"
 fi
+# openmim 0.3.9 looks for site-packages/fastervit_mm, which PEP 660 editable installs do not create.
+"$PY" -m fastervit_mm.model_zoo --link-for-mim >/dev/null
 
 # ---- 7. check ------------------------------------------------------------------------------------
 log "checking imports"
