@@ -1,22 +1,15 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 # What every FasterViT detection config swaps into its mmdet parent. Plain variables, so that this
 # file can sit next to an mmdet experiment config in a _base_ list; the family bases (FasterViT-0)
-# take `fastervit_model`, the FasterViT-k children merge `fastervit_variants.fastervit_k`.
+# take `fastervit_model`, the FasterViT-k children merge
+# `fastervit_detection_variants.fastervit_k`.
+_base_ = './fastervit_variants.py'
 
-# Per variant (FasterViT-k, k = 0...4): arch, the published ImageNet drop-path rate, the official
-# ImageNet-1K checkpoint, and the channels the neck must take (dim * 2**i for the four stages).
-fastervit_variants = {
-    f'fastervit_{k}': dict(
-        backbone=dict(
-            arch=f'faster_vit_{k}_224',
-            drop_path_rate=drop_path_rate,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-                f'fastervit_{k}_224_1k.pth.tar')),
-        neck=dict(in_channels=[dim, 2 * dim, 4 * dim, 8 * dim]))
-    for k, (dim, drop_path_rate) in enumerate([(64, 0.2), (80, 0.2), (96, 0.2), (128, 0.3),
-                                               (196, 0.3)])
+# Per variant (FasterViT-k, k = 0...4), from the shared table `fastervit_variants`: the backbone's
+# arch, drop-path rate and ImageNet-1K checkpoint, and the channels the neck must take.
+fastervit_detection_variants = {
+    name: dict(backbone=variant.backbone, neck=dict(in_channels=variant.channels))
+    for name, variant in _base_.fastervit_variants.items()
 }
 
 fastervit_model = dict(
@@ -25,8 +18,8 @@ fastervit_model = dict(
         type='fastervit_mm.FasterViT',
         out_indices=(0, 1, 2, 3),
         norm_cfg=dict(type='SyncBN', requires_grad=True),
-        **fastervit_variants['fastervit_0']['backbone']),
-    neck=fastervit_variants['fastervit_0']['neck'])
+        **fastervit_detection_variants['fastervit_0']['backbone']),
+    neck=fastervit_detection_variants['fastervit_0']['neck'])
 
 # AdamW with layer-wise lr decay; no weight decay on norms, position MLPs and layer scales.
 fastervit_optim_wrapper = dict(

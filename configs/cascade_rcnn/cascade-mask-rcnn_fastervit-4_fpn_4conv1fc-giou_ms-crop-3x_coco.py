@@ -2,4 +2,4 @@
 # Cascade Mask R-CNN 3x (paper setting), FasterViT-4: the FasterViT-0 config with
 # the FasterViT-4 backbone.
 _base_ = './cascade-mask-rcnn_fastervit-0_fpn_4conv1fc-giou_ms-crop-3x_coco.py'
-model = {{_base_.fastervit_variants.fastervit_4}}
+model = {{_base_.fastervit_detection_variants.fastervit_4}}

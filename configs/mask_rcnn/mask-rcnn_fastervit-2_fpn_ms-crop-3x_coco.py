@@ -2,4 +2,4 @@
 # Mask R-CNN 3x multi-scale crop, FasterViT-2: the FasterViT-0 config with
 # the FasterViT-2 backbone.
 _base_ = './mask-rcnn_fastervit-0_fpn_ms-crop-3x_coco.py'
-model = {{_base_.fastervit_variants.fastervit_2}}
+model = {{_base_.fastervit_detection_variants.fastervit_2}}

@@ -1,10 +1,4 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+# UperNet + FasterViT-2 on ADE20K: the FasterViT-0 config with the FasterViT-2 backbone.
 _base_ = './fastervit-0_upernet_8xb2-160k_ade20k-512x512.py'
-
-checkpoint_file = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_2_224_1k.pth.tar'  # noqa
-model = dict(
-    backbone=dict(
-        arch='faster_vit_2_224',
-        init_cfg=dict(checkpoint=checkpoint_file)),
-    decode_head=dict(in_channels=[96, 192, 384, 768]),
-    auxiliary_head=dict(in_channels=384))
+model = {{_base_.fastervit_upernet_variants.fastervit_2}}

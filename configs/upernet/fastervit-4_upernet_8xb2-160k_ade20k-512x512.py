@@ -1,11 +1,4 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+# UperNet + FasterViT-4 on ADE20K: the FasterViT-0 config with the FasterViT-4 backbone.
 _base_ = './fastervit-0_upernet_8xb2-160k_ade20k-512x512.py'
-
-checkpoint_file = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/fastervit_4_224_1k.pth.tar'  # noqa
-model = dict(
-    backbone=dict(
-        arch='faster_vit_4_224',
-        drop_path_rate=0.3,
-        init_cfg=dict(checkpoint=checkpoint_file)),
-    decode_head=dict(in_channels=[196, 392, 784, 1568]),
-    auxiliary_head=dict(in_channels=784))
+model = {{_base_.fastervit_upernet_variants.fastervit_4}}
