@@ -1,9 +1,10 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 # What every FasterViT detection config swaps into its mmdet parent. Plain variables, so that this
 # file can sit next to an mmdet experiment config in a _base_ list; the family bases (FasterViT-0)
-# take `fastervit_model`, the FasterViT-k children merge
+# take `fastervit_model`, `fastervit_optim_wrapper`, `fastervit_imports` and
+# `fastervit_default_hooks` (from fastervit_runtime.py), the FasterViT-k children merge
 # `fastervit_detection_variants.fastervit_k`.
-_base_ = './fastervit_variants.py'
+_base_ = ['./fastervit_variants.py', './fastervit_runtime.py']
 
 # Per variant (FasterViT-k, k = 0...4), from the shared table `fastervit_variants`: the backbone's
 # arch, drop-path rate and ImageNet-1K checkpoint, and the channels the neck must take.
@@ -46,8 +47,3 @@ custom_hooks = [
     dict(type='fastervit_mm.ChannelCheckHook'),
     dict(type='fastervit_mm.RNGStateHook')
 ]
-
-# Checkpoints and the `last_checkpoint` pointer written atomically (temporary file, fsync,
-# rename): a run killed while saving resumes from the previous complete checkpoint. The family
-# configs merge this into the inherited `default_hooks` (interval etc. stay the parent's).
-fastervit_default_hooks = dict(checkpoint=dict(type='fastervit_mm.AtomicCheckpointHook'))

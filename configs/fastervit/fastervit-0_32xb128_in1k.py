@@ -9,6 +9,7 @@ _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
     'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
     'mmpretrain::_base_/default_runtime.py',
+    '../_base_/fastervit_runtime.py',
 ]
 custom_imports = dict(imports=['fastervit_mm.models.classifiers'], allow_failed_imports=False)
 
@@ -50,3 +51,6 @@ auto_scale_lr = dict(base_batch_size=4096)
 custom_hooks = [
     dict(type='EMAHook', momentum=2e-4, update_buffers=True, priority='ABOVE_NORMAL')
 ]
+
+# Checkpoints written atomically (configs/_base_/fastervit_runtime.py).
+default_hooks = {{_base_.fastervit_default_hooks}}

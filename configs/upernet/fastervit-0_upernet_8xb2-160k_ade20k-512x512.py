@@ -5,7 +5,7 @@
 # poly decay) with the backbone swapped and layer-wise lr decay (fastervit_mm constructor).
 _base_ = [
     'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py',
-    '../_base_/fastervit_variants.py'
+    '../_base_/fastervit_variants.py', '../_base_/fastervit_runtime.py'
 ]
 custom_imports = dict(imports=['fastervit_mm'], allow_failed_imports=False)
 
@@ -51,3 +51,6 @@ custom_hooks = [
     dict(type='fastervit_mm.ChannelCheckHook'),
     dict(type='fastervit_mm.SegNumClassCheckHook'),
 ]
+
+# Checkpoints written atomically (configs/_base_/fastervit_runtime.py).
+default_hooks = {{_base_.fastervit_default_hooks}}

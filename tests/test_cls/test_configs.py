@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from .conftest import CLS_CONFIGS, VARIANTS, official_layouts
+from .conftest import CLS_CONFIGS, DEMO_CONFIG, VARIANTS, official_layouts
 
 LAMB_VARIANTS = ('4', '5', '6')
 DROP_PATH = {'0': 0.2, '1': 0.2, '2': 0.2, '3': 0.3, '4': 0.3, '5': 0.3, '6': 0.5}
@@ -111,6 +111,21 @@ def test_training_recipe(k):
     names = [t.type for t in cfg.train_dataloader.dataset.pipeline]
     assert names[1:4] == ['RandomResizedCrop', 'RandomFlip', 'RandAugment']
     assert 'RandomErasing' in names
+
+
+@pytest.mark.parametrize('path', CLS_CONFIGS + [DEMO_CONFIG], ids=osp.basename)
+def test_checkpoints_are_written_atomically(path):
+    """AtomicCheckpointHook replaces mmpretrain's CheckpointHook, whose settings stay, and the
+    runner's hook registry builds it under the mmpretrain scope."""
+    from mmengine.registry import HOOKS
+
+    from fastervit_mm.engine import AtomicCheckpointHook
+    cfg = Config.fromfile(path)
+    checkpoint = cfg.default_hooks.checkpoint
+    assert checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
+    assert checkpoint.interval == (8 if path == DEMO_CONFIG else 1)
+    init_default_scope('mmpretrain')
+    assert type(HOOKS.build(checkpoint)) is AtomicCheckpointHook
 
 
 @pytest.mark.parametrize('stem', [s for s in VARIANTS if '21k' in s])

@@ -62,6 +62,7 @@ def test_config_parses_and_builds(path, mmdet_scope):
     cfg = Config.fromfile(path)
     name = osp.basename(path)
     assert cfg.default_scope == 'mmdet'
+    assert cfg.default_hooks.checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
     if path == DEMO_CONFIG:
         assert cfg.model.backbone.init_cfg is None and cfg.model.backbone.norm_cfg.type == 'BN'
         assert cfg.train_cfg.type == 'IterBasedTrainLoop'
