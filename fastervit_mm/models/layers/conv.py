@@ -13,6 +13,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .drop_path import DropPath
+from .inplace import add_residual, gelu_
 from .norm import LayerNorm2d, build_norm
 
 
@@ -99,10 +100,11 @@ class ConvBlock(nn.Module):
         self.with_cp = with_cp
 
     def _forward(self, x: Tensor) -> Tensor:
-        y = conv_norm(self.conv2, self.norm2, self.act1(conv_norm(self.conv1, self.norm1, x)))
+        y = gelu_(conv_norm(self.conv1, self.norm1, x))  # ``act1`` (nn.GELU)
+        y = conv_norm(self.conv2, self.norm2, y)
         if self.gamma is not None:
             y = y * self.gamma.view(1, -1, 1, 1)
-        return x + self.drop_path(y)
+        return add_residual(x, self.drop_path(y))
 
     def forward(self, x: Tensor) -> Tensor:
         if self.with_cp and x.requires_grad:

@@ -24,6 +24,7 @@ from torch import Tensor
 from fastervit_mm.registry import MODELS
 from .attention import WindowAttention
 from .drop_path import DropPath
+from .inplace import add_residual
 from .mlp import Mlp
 from .pos_embed import MLPPositionEmbedding
 from .windows import (WindowGrid, geometry_cache, published_carrier_shuffle, shifted_window_mask,
@@ -221,14 +222,16 @@ class HAT(BaseModule):
             n_ct = self.ct_size**2
             if pos.carrier_embed is not None:
                 ct = ct + pos.carrier_embed
-            ct = ct + self.drop_path(
-                _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias)))
-            ct = ct + self.drop_path(_scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct))))
+            ct = add_residual(ct, self.drop_path(
+                _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias))))
+            ct = add_residual(ct, self.drop_path(
+                _scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct)))))
             if pos.carrier_shuffle is not None:
                 ct = ct[:, pos.carrier_shuffle]
             x = torch.cat([ct.reshape(-1, n_ct, C), x], dim=1)
-        x = x + self.drop_path(_scale(self.gamma3, self.attn(self.norm1(x), pos.window_bias)))
-        x = x + self.drop_path(_scale(self.gamma4, self.mlp(self.norm2(x))))
+        x = add_residual(
+            x, self.drop_path(_scale(self.gamma3, self.attn(self.norm1(x), pos.window_bias))))
+        x = add_residual(x, self.drop_path(_scale(self.gamma4, self.mlp(self.norm2(x)))))
         if ct is not None:
             ct_w, x = x.split([n_ct, x.shape[1] - n_ct], dim=1)
             ct = ct_w.reshape(B, N, C)

@@ -5,6 +5,8 @@ from typing import Optional
 import torch.nn as nn
 from torch import Tensor
 
+from .inplace import gelu_
+
 
 class Mlp(nn.Module):
     """Linear -> GELU (erf) -> Dropout -> Linear -> Dropout.
@@ -24,5 +26,5 @@ class Mlp(nn.Module):
         self.drop = nn.Dropout(drop) if drop > 0 else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.drop(self.act(self.fc1(x)))
+        x = self.drop(gelu_(self.fc1(x)))  # ``act`` (nn.GELU), in place in inference
         return self.drop(self.fc2(x))

@@ -89,7 +89,7 @@ class _GeometryTerm(nn.Module):
         key = key + (weight.device, weight.dtype)
         out = self._deploy_cache.get(key)
         if out is None:
-            with torch.no_grad():
+            with torch.inference_mode(False), torch.no_grad():  # a constant, usable in training
                 out = self._deploy_cache[key] = fn()
         return out
 

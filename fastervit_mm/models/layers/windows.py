@@ -21,7 +21,9 @@ def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Memoise a pure function of geometry integers (and a device) that builds a constant tensor.
 
     Under ``torch.compile`` the function is traced directly, so the graph holds the computation
-    instead of a cached object.
+    instead of a cached object. Cached tensors are built outside inference mode: a first call
+    under ``torch.inference_mode()`` must not leave inference tensors that a later training
+    forward would use.
     """
     cached = functools.lru_cache(maxsize=256)(fn)
 
@@ -29,7 +31,8 @@ def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def wrapper(*args, **kwargs):
         if torch.compiler.is_compiling():
             return fn(*args, **kwargs)
-        return cached(*args, **kwargs)
+        with torch.inference_mode(False):
+            return cached(*args, **kwargs)
 
     wrapper.cache_clear = cached.cache_clear
     return wrapper
