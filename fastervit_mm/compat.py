@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Shims that keep the pinned OpenMMLab stack working on today's torch / numpy / tooling.
+"""Shims that keep the pinned OpenMMLab stack working on today's torch / numpy / tooling, and
+failing with errors that say what is wrong.
 
 Each shim is small, idempotent, documented with the failure it prevents, and tested in
 ``tests/test_compat.py`` by a test that fails without it. :func:`apply_all` runs every shim and
@@ -15,6 +16,11 @@ is called when :mod:`fastervit_mm` is imported, which happens before any checkpo
    ``HistoryBuffer`` pickles its statistics functions as ``getattr(HistoryBuffer, 'mean')``; allowing
    the real ``getattr`` would reopen the door the safe loader closes, so ``builtins.getattr`` is
    mapped to :func:`_history_buffer_getattr`, which resolves only ``HistoryBuffer`` statistics.
+2. **Checkpoint errors that name the file** (:func:`enable_checkpoint_diagnostics`). mmengine's
+   local-file loader (``load_from``, ``--resume``, ``init_model``) fails on a truncated or empty file
+   inside ``torch.load`` with a zip-reader message that names neither the file nor the cause; it is
+   routed through :func:`fastervit_mm.utils.read_checkpoint`, which does, and lists the other
+   checkpoints of the folder to resume from. Valid files load exactly as before.
 """
 import argparse
 import pickle
@@ -23,7 +29,10 @@ from typing import Any, Callable, List
 import numpy as np
 import torch
 
-__all__ = ['allow_checkpoint_globals', 'checkpoint_safe_globals', 'apply_all']
+__all__ = [
+    'allow_checkpoint_globals', 'checkpoint_safe_globals', 'enable_checkpoint_diagnostics',
+    'apply_all'
+]
 
 _APPLIED = set()
 
@@ -84,6 +93,18 @@ def allow_checkpoint_globals() -> None:
     _APPLIED.add('globals')
 
 
+def enable_checkpoint_diagnostics() -> None:
+    """Make mmengine's local checkpoint loader say which file failed and why
+    (:func:`fastervit_mm.utils.register_checkpoint_diagnostics`)."""
+    if 'diagnostics' in _APPLIED:
+        return
+    # Imported here, not at the top: this module runs while the fastervit_mm package initialises.
+    from .utils.checkpoint import register_checkpoint_diagnostics
+    register_checkpoint_diagnostics()
+    _APPLIED.add('diagnostics')
+
+
 def apply_all() -> None:
     """Apply every shim of this module (idempotent)."""
     allow_checkpoint_globals()
+    enable_checkpoint_diagnostics()

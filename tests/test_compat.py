@@ -130,3 +130,41 @@ def test_getattr_stays_restricted(tmp_path):
             torch.load(path)
     torch.save({'x': Exploit(HistoryBuffer, 'mean')}, path)
     assert torch.load(path)['x'] is HistoryBuffer.mean
+
+
+def test_import_enables_checkpoint_diagnostics(tmp_path):
+    """``import fastervit_mm`` alone (no fastervit_mm.engine) routes mmengine's local checkpoint
+    loader (``load_from``, ``--resume``) through the diagnostics: a truncated file is named with
+    its cause and the checkpoints to resume from instead; applying the shims again changes nothing."""
+    good, bad = tmp_path / 'iter_2.pth', tmp_path / 'iter_4.pth'
+    code = textwrap.dedent(f'''
+        import sys, torch
+        from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+
+        def load(path):
+            try:
+                return _load_checkpoint(path, map_location='cpu')['state_dict']['w'].tolist()
+            except Exception as e:
+                return f'{{type(e).__name__}}: {{e}}'.replace('\\n', ' ')  # one line
+
+        torch.save({{'state_dict': {{'w': torch.ones(3)}}}}, {str(good)!r})
+        with open({str(good)!r}, 'rb') as f:
+            data = f.read()
+        with open({str(bad)!r}, 'wb') as f:
+            f.write(data[:100])
+        print('without:', load({str(bad)!r}))
+        import fastervit_mm
+        assert 'fastervit_mm.engine' not in sys.modules, 'fastervit_mm.engine imported'
+        print('with:', load({str(bad)!r}))
+        schemes = dict(CheckpointLoader._schemes)
+        fastervit_mm.compat.apply_all()
+        assert CheckpointLoader._schemes == schemes
+        print('good:', load({str(good)!r}))
+    ''')
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(line.split(': ', 1) for line in out.stdout.splitlines() if ': ' in line)
+    assert str(bad) not in lines['without']  # mmengine alone: a zip-reader error, no file name
+    assert lines['with'].startswith(f'CheckpointLoadError: {bad}: ')
+    assert 'truncated' in lines['with'] and "['iter_2.pth']" in lines['with']
+    assert lines['good'] == '[1.0, 1.0, 1.0]'

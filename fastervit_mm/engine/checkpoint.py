@@ -31,7 +31,6 @@ from mmengine.fileio import LocalBackend, get_file_backend, register_backend
 from mmengine.hooks import CheckpointHook
 
 from fastervit_mm.registry import HOOKS
-from fastervit_mm.utils.checkpoint import register_checkpoint_diagnostics
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'AtomicCheckpointHook', 'ATOMIC_BACKEND',
            'TMP_MARK']
@@ -150,9 +149,9 @@ class AtomicCheckpointHook(CheckpointHook):
         default_hooks = dict(checkpoint=dict(type='fastervit_mm.AtomicCheckpointHook',
                                              interval=1, max_keep_ckpts=3))
 
-    Importing the hook also makes mmengine's local checkpoint loader name the file and the
-    likely cause when a checkpoint cannot be read
-    (:func:`fastervit_mm.utils.register_checkpoint_diagnostics`).
+    Resuming reads the checkpoint through mmengine's local loader, which importing
+    ``fastervit_mm`` makes name the file and the likely cause when it cannot be read
+    (:func:`fastervit_mm.compat.enable_checkpoint_diagnostics`).
     """
 
     def before_train(self, runner) -> None:
@@ -204,6 +203,3 @@ class AtomicCheckpointHook(CheckpointHook):
                 self.file_backend.remove(path)
             elif self.file_backend.isdir(path):  # DeepSpeed checkpoints are directories
                 self.file_backend.rmtree(path)
-
-
-register_checkpoint_diagnostics()

@@ -17,7 +17,8 @@ message that names no file. This module provides:
   load-state-dict pre-hooks ran (official names, stale caches) and raise
   :class:`CheckpointLoadError` listing the first mismatched shapes, missing and unexpected keys;
 * :func:`register_checkpoint_diagnostics`: route mmengine's local-file loader (``load_from``,
-  ``--resume``, ``init_model``) through :func:`read_checkpoint`.
+  ``--resume``, ``init_model``) through :func:`read_checkpoint`; ``import fastervit_mm`` does it
+  (:func:`fastervit_mm.compat.apply_all`).
 """
 import os
 import os.path as osp
@@ -202,6 +203,7 @@ def register_checkpoint_diagnostics() -> None:
 
     ``Runner.load_checkpoint`` / ``resume`` / ``load_from`` and ``init_model`` then name the
     file and the likely cause when it cannot be read. Valid files load exactly as before.
+    Called when :mod:`fastervit_mm` is imported (:func:`fastervit_mm.compat.apply_all`).
     """
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_checked, force=True)

@@ -67,10 +67,10 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_mmengine_loader_names_a_truncated_file(tmp_path):
-    """``load_from`` / ``--resume`` read through mmengine's CheckpointLoader, which
-    fastervit_mm.engine routes through the diagnostics; the error lists the other
-    checkpoints of the work directory to resume from."""
-    import fastervit_mm.engine  # noqa: F401  (registers the local loader)
+    """``load_from`` / ``--resume`` read through mmengine's CheckpointLoader, which importing
+    fastervit_mm routes through the diagnostics; the error lists the other checkpoints of the
+    work directory to resume from."""
+    import fastervit_mm  # noqa: F401  (registers the local loader; imported above already)
     from mmengine.runner.checkpoint import _load_checkpoint
     good = tmp_path / 'iter_2.pth'
     torch.save({'state_dict': {'w': torch.ones(3)}}, good)
