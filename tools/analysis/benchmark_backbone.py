@@ -5,8 +5,11 @@
         --mode eval --with-head --iters 10
 
 Fields: arch, batch, size [H, W], mode, median_ms, img_per_s, peak_mem_mb (CUDA: peak allocated;
-CPU: the process's peak resident memory), torch_compile, plus device, amp, channels_last, deploy,
-threads and times_ms.
+CPU: the process's peak resident memory), base_mem_mb (the same quantity just before the first
+step: model, input and, on CPU, the interpreter; ``peak - base`` is what the steps added),
+torch_compile, plus device, amp, channels_last, deploy, with_cp, compat_anyres, threads and
+times_ms. Several ``--batch``/``--size`` values run in one process: there, on CPU, the peak is the
+highest so far, so measure memory one size per process.
 
 ``--with-head`` adds the published classifier (global pool + 1000-way linear on ``norm3``) so the
 work equals ``../shared/tools/bench_reference.sh``, which times the published model.
@@ -61,6 +64,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--compile', action='store_true', help='torch.compile the model')
     p.add_argument('--deploy', action='store_true', help='switch_to_deploy (cached biases)')
+    p.add_argument('--with-cp', action='store_true', help='gradient checkpointing in every block')
+    p.add_argument('--compat-anyres', action='store_true',
+                   help="the published any-resolution model's behaviour on non-square grids "
+                   '(compat_anyres=True), for output equality with it')
     p.add_argument('--with-head', action='store_true',
                    help='time the classifier (out_indices=(3,) + pool + linear) like the reference')
     p.add_argument('--warmup', type=int, default=2)
@@ -87,11 +94,21 @@ def to_published_layout(model: nn.Module) -> dict:
     return sd
 
 
+def current_rss_mb() -> float:
+    """The process's resident memory now (Linux ``/proc/self/statm``; 0 elsewhere)."""
+    try:
+        with open('/proc/self/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+    except OSError:
+        return 0.
+
+
 def build(args) -> nn.Module:
+    kwargs = dict(arch=args.arch, with_cp=args.with_cp, compat_anyres=args.compat_anyres)
     if args.with_head:
-        model = Classifier(FasterViT(arch=args.arch, out_indices=(3, )))
+        model = Classifier(FasterViT(out_indices=(3, ), **kwargs))
     else:
-        model = FasterViT(arch=args.arch)
+        model = FasterViT(**kwargs)
     if args.state_dict:
         allow_checkpoint_globals()
         sd = torch.load(args.state_dict, map_location='cpu')
@@ -150,6 +167,9 @@ def main(argv: Optional[List[str]] = None) -> None:
 
             if device.type == 'cuda':
                 torch.cuda.reset_peak_memory_stats()
+                base = torch.cuda.memory_allocated() / 2**20
+            else:
+                base = current_rss_mb()
             for _ in range(args.warmup):
                 step()
             times = []
@@ -165,8 +185,9 @@ def main(argv: Optional[List[str]] = None) -> None:
             print(json.dumps(dict(
                 arch=args.arch, batch=batch, size=[h, w], mode=args.mode,
                 median_ms=round(median * 1000, 2), img_per_s=round(batch / median, 3),
-                peak_mem_mb=round(peak, 1), torch_compile=args.compile, device=str(device),
+                peak_mem_mb=round(peak, 1), base_mem_mb=round(base, 1), torch_compile=args.compile, device=str(device),
                 amp=args.amp, channels_last=args.channels_last, deploy=args.deploy,
+                with_cp=args.with_cp, compat_anyres=args.compat_anyres,
                 threads=torch.get_num_threads(), times_ms=[round(t * 1000, 2) for t in times])),
                 flush=True)
 

@@ -7,7 +7,9 @@
 Both programs time the classifier on the same weights and the same seeded input:
 ``tools/analysis/benchmark_backbone.py --with-head`` and ``../shared/tools/bench_reference.sh``
 (which builds its own environment on first use). The script first checks that their outputs
-agree, then alternates the two, one run each per pair, and prints a JSON line per run and a
+agree within ``--tolerance`` (at a size other than the native one the reference is its
+any-resolution model, so the check runs ours with ``compat_anyres``; the timed runs use the
+default path unless ``--compat-anyres`` is given), then alternates the two, one run each per pair, and prints a JSON line per run and a
 summary with the median of the pairwise throughput ratios (ours / published), which is robust to
 a machine whose load changes over time.
 """
@@ -30,6 +32,13 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def is_native(args) -> bool:
+    """Whether ``--size`` is the arch's native square size (the reference's fixed-size model)."""
+    h, _, w = args.size.lower().partition('x')
+    native = int(args.arch.rsplit('_', 1)[-1]) if args.arch.rsplit('_', 1)[-1].isdigit() else 224
+    return int(h) == int(w or h) == native
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--arch', default='faster_vit_0_224')
@@ -40,6 +49,12 @@ def main():
     p.add_argument('--iters', type=int, default=5, help='timed iterations per run')
     p.add_argument('--threads', type=int, default=0)
     p.add_argument('--deploy', action='store_true', help='time ours in deploy mode')
+    p.add_argument('--compat-anyres', action='store_true',
+                   help='time ours in the compatibility mode too (the output check always uses it '
+                   'at sizes other than the native one, where the reference is its any-resolution '
+                   'model)')
+    p.add_argument('--tolerance', type=float, default=1e-5,
+                   help='largest relative output difference accepted before timing')
     p.add_argument('--reference', default=REFERENCE, help='path of bench_reference.sh')
     args = p.parse_args()
 
@@ -53,26 +68,36 @@ def main():
                 '--arch', args.arch, '--with-head', '--iters', str(args.iters), *common]
         if args.deploy:
             ours.append('--deploy')
+        if args.compat_anyres:
+            ours.append('--compat-anyres')
+        check = ours if args.compat_anyres or not is_native(args) else ours + ['--compat-anyres']
         ref = ['bash', args.reference, '--variant', args.arch, '--repeats', str(args.iters),
                *common, '--state-dict', weights]
-        run_json(ours + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
-                         '--save-output', ours_out])
+        run_json(check + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
+                          '--save-output', ours_out])
         run_json(ref + ['--repeats', '1', '--save-output', ref_out])
         a, b = torch.load(ours_out), torch.load(ref_out)
         assert torch.equal(a['input'], b['input']), 'the two programs drew different inputs'
         rel = ((a['output'] - b['output']).norm() / b['output'].norm()).item()
         print(json.dumps(dict(check='outputs', relative_error=rel)), flush=True)
+        if not rel < args.tolerance:
+            raise SystemExit(f'outputs differ: relative error {rel:.3g} >= {args.tolerance:g}; '
+                             'the two programs do not compute the same function, so no timing')
 
         ratios, ours_ips, ref_ips = [], [], []
-        for _ in range(args.pairs):
-            mine, theirs = run_json(ours), run_json(ref)
+        for i in range(args.pairs):  # who runs first alternates between pairs
+            if i % 2:
+                theirs, mine = run_json(ref), run_json(ours)
+            else:
+                mine, theirs = run_json(ours), run_json(ref)
             print(json.dumps(dict(ours=mine, reference=theirs)), flush=True)
             ours_ips.append(mine['img_per_s'])
             ref_ips.append(theirs['img_per_s'])
             ratios.append(mine['img_per_s'] / theirs['img_per_s'])
         print(json.dumps(dict(
             summary=True, arch=args.arch, batch=args.batch, size=args.size, mode=args.mode,
-            deploy=args.deploy, pairs=args.pairs, output_relative_error=rel,
+            deploy=args.deploy, compat_anyres=args.compat_anyres, pairs=args.pairs,
+            output_relative_error=rel,
             median_ratio=round(statistics.median(ratios), 3),
             ratios=[round(r, 3) for r in ratios],
             ours_median_img_per_s=round(statistics.median(ours_ips), 3),
