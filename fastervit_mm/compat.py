@@ -100,7 +100,10 @@ def enable_checkpoint_diagnostics() -> None:
         return
     # Imported here, not at the top: this module runs while the fastervit_mm package initialises.
     from .utils.checkpoint import register_checkpoint_diagnostics
-    register_checkpoint_diagnostics()
+    try:
+        register_checkpoint_diagnostics()
+    except ImportError:  # mmengine.runner's own needs (e.g. cv2) missing: no runner, nothing
+        return  # to diagnose; the backbone alone needs only torch and mmengine's core
     _APPLIED.add('diagnostics')
 
 

@@ -168,3 +168,17 @@ def test_import_enables_checkpoint_diagnostics(tmp_path):
     assert lines['with'].startswith(f'CheckpointLoadError: {bad}: ')
     assert 'truncated' in lines['with'] and "['iter_2.pth']" in lines['with']
     assert lines['good'] == '[1.0, 1.0, 1.0]'
+
+
+def test_backbone_imports_without_the_runner_extras():
+    """Backbone-only machines (torch + mmengine core, no OpenCV): importing still works."""
+    proc = run_python(textwrap.dedent("""
+        import sys
+        sys.modules['cv2'] = None  # as if OpenCV were not installed
+        import fastervit_mm
+        from fastervit_mm.models import FasterViT
+        import torch
+        print(FasterViT('0', out_indices=(3,))(torch.randn(1, 3, 64, 64))[0].shape)
+    """))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'torch.Size([1, 512, 2, 2])' in proc.stdout
