@@ -46,10 +46,12 @@ optim_wrapper = dict(
             'gamma': dict(decay_mult=0.)
         }))
 
-# Fail fast: head channels vs backbone, head num_classes vs dataset classes and annotations.
+# Fail fast: head channels vs backbone, head num_classes vs dataset classes and annotations; keep
+# the RNG states in checkpoints so that a resumed run continues as the uninterrupted one would.
 custom_hooks = [
     dict(type='fastervit_mm.ChannelCheckHook'),
     dict(type='fastervit_mm.SegNumClassCheckHook'),
+    dict(type='fastervit_mm.RNGStateHook'),
 ]
 
 # Checkpoints written atomically (configs/_base_/fastervit_runtime.py).

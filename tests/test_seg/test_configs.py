@@ -43,6 +43,7 @@ def test_config_builds(path, mmseg_scope):
     assert 0 < cfg.optim_wrapper.paramwise_cfg.layer_decay_rate < 1
     hooks = [h['type'] for h in cfg.custom_hooks]
     assert 'fastervit_mm.SegNumClassCheckHook' in hooks
+    assert 'fastervit_mm.RNGStateHook' in hooks  # resumed runs continue bit-identically
     # checkpoints written atomically, the parent's interval kept (the demo's: its own)
     assert cfg.default_hooks.checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
     assert cfg.default_hooks.checkpoint.interval == (500 if path == DEMO_CONFIG else 16000)
