@@ -63,7 +63,8 @@ def average_grads_worker(rank: int, world_size: int, port: int, out_dir: str) ->
 
     from fastervit_mm.engine import init_cpu_dist
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
-                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
+                      TORCHELASTIC_USE_AGENT_STORE='True')  # the test process hosts the store
     init_cpu_dist('pytorch', timeout=60)
     model = MMDistributedDataParallel(torch.nn.Linear(1, 1, bias=False), device_ids=None)
     model(torch.full((1, 1), float(rank + 1))).sum().backward()

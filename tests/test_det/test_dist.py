@@ -7,6 +7,7 @@ import os
 import os.path as osp
 import socket
 import sys
+import time
 
 import torch
 import torch.multiprocessing as mp
@@ -68,7 +69,17 @@ def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
 
 
 def test_ddp_on_cpu_averages_gradients(tmp_path):
-    mp.spawn(average_grads_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    # The rendezvous store lives here, as torchrun's agent hosts it: with rank 0 hosting it, a
+    # rank could hang in destroy_process_group after the other had exited with the store.
+    store = torch.distributed.TCPStore('127.0.0.1', 0, is_master=True, wait_for_workers=False)
+    ctx = mp.start_processes(average_grads_worker, args=(2, store.port, str(tmp_path)), nprocs=2,
+                             join=False, start_method='spawn')
+    deadline = time.monotonic() + 300
+    while not ctx.join(timeout=5):
+        if time.monotonic() > deadline:
+            for proc in ctx.processes:
+                proc.kill()
+            raise AssertionError('the 2 DDP workers did not finish within 300 s')
     grads = [torch.load(tmp_path / f'grad{r}.pt') for r in (0, 1)]
     # local gradients are 1 and 2: the mean is 1.5 (a sum would give 3)
     assert torch.allclose(grads[0], torch.tensor([[1.5]])) and torch.equal(grads[0], grads[1])
