@@ -28,8 +28,10 @@ REFERENCE = os.path.join(ROOT, '..', 'shared', 'tools', 'bench_reference.sh')
 
 
 def run_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f'{" ".join(cmd)}\nexited with {proc.returncode}:\n{proc.stderr[-3000:]}')
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def is_native(args) -> bool:
@@ -70,7 +72,7 @@ def main():
             ours.append('--deploy')
         if args.compat_anyres:
             ours.append('--compat-anyres')
-        check = ours if args.compat_anyres or not is_native(args) else ours + ['--compat-anyres']
+        check = ours if args.compat_anyres or is_native(args) else ours + ['--compat-anyres']
         ref = ['bash', args.reference, '--variant', args.arch, '--repeats', str(args.iters),
                *common, '--state-dict', weights]
         run_json(check + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
