@@ -7,8 +7,8 @@
 Both programs time the classifier on the same weights and the same seeded input:
 ``tools/analysis/benchmark_backbone.py --with-head`` and ``../shared/tools/bench_reference.sh``
 (which builds its own environment on first use). The script first checks that their outputs
-agree within ``--tolerance`` (at a size other than the native one the reference is its
-any-resolution model, so the check runs ours with ``compat_anyres``; the timed runs use the
+agree within ``--tolerance`` (for a non-square size the reference is its any-resolution model on
+non-square window grids, so the check runs ours with ``compat_anyres``; the timed runs use the
 default path unless ``--compat-anyres`` is given), then alternates the two, one run each per pair, and prints a JSON line per run and a
 summary with the median of the pairwise throughput ratios (ours / published), which is robust to
 a machine whose load changes over time.
@@ -34,11 +34,11 @@ def run_json(cmd):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def is_native(args) -> bool:
-    """Whether ``--size`` is the arch's native square size (the reference's fixed-size model)."""
+def is_square(args) -> bool:
+    """Whether ``--size`` is square. Only non-square inputs give non-square window grids, where
+    the published any-resolution model differs from the default path (compatibility mode)."""
     h, _, w = args.size.lower().partition('x')
-    native = int(args.arch.rsplit('_', 1)[-1]) if args.arch.rsplit('_', 1)[-1].isdigit() else 224
-    return int(h) == int(w or h) == native
+    return int(h) == int(w or h)
 
 
 def main():
@@ -53,8 +53,8 @@ def main():
     p.add_argument('--deploy', action='store_true', help='time ours in deploy mode')
     p.add_argument('--compat-anyres', action='store_true',
                    help='time ours in the compatibility mode too (the output check always uses it '
-                   'at sizes other than the native one, where the reference is its any-resolution '
-                   'model)')
+                   'for non-square sizes, where the reference is its any-resolution model on '
+                   'non-square window grids)')
     p.add_argument('--tolerance', type=float, default=1e-5,
                    help='largest relative output difference accepted before timing')
     p.add_argument('--reference', default=REFERENCE, help='path of bench_reference.sh')
@@ -72,7 +72,7 @@ def main():
             ours.append('--deploy')
         if args.compat_anyres:
             ours.append('--compat-anyres')
-        check = ours if args.compat_anyres or is_native(args) else ours + ['--compat-anyres']
+        check = ours if args.compat_anyres or is_square(args) else ours + ['--compat-anyres']
         ref = ['bash', args.reference, '--variant', args.arch, '--repeats', str(args.iters),
                *common, '--state-dict', weights]
         run_json(check + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
