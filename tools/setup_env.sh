@@ -6,7 +6,7 @@
 # only checks what is there (well under 3 minutes).
 #
 # The only slow step is mmcv 2.1.0 (full, with ops): no wheel exists for torch 2.13, so it is built
-# from source once (~20 min on 2 cores) into a wheel cache outside the clone and installed from
+# from source once (~20-25 min on 2 cores) into a wheel cache outside the clone and installed from
 # there afterwards.
 #
 # Environment:
@@ -87,7 +87,7 @@ mkdir -p "$CACHE"
 MMCV_WHEEL=$(ls "$CACHE"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)
 
 if [ -z "$MMCV_WHEEL" ]; then
-    log "no cached mmcv wheel in $CACHE: building mmcv $MMCV_VERSION from source (~20 min on 2 cores)"
+    log "no cached mmcv wheel in $CACHE: building mmcv $MMCV_VERSION from source (~20-25 min on 2 cores)"
     log "  full log: $CACHE/build.log; one line per compiled unit below"
     BUILD_DIR=$(mktemp -d "$CACHE/.build.XXXXXX")
     # --no-build-isolation: the build must see this venv's torch (an isolated env has none).
