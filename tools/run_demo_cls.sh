@@ -12,41 +12,28 @@
 # OpenMP threads per process thrash as soon as anything else runs; measured here at a load of ~11,
 # 1.3 s per training iteration with one thread against 4-14 s with two).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+NAME=run_demo_cls
+# shellcheck source=misc/demo_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/misc/demo_steps.sh"
 CONFIG=${CONFIG:-configs/demo/fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py}
 DATA=${DATA:-data/synthetic_shapes}
 WORK_DIR=${WORK_DIR:-work_dirs/demo_cls}
 MIN_TOP1=${MIN_TOP1:-90}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-PY="${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python"
-START=$(date +%s)
-log() { printf '[run_demo_cls %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"; }
 
-if [ "${SKIP_SETUP:-0}" != 1 ]; then
-    log "1/4 environment (tools/setup_env.sh)"
-    bash tools/setup_env.sh
-fi
+setup_step 1/4
 
 log "2/4 synthetic shapes dataset -> $DATA"
 "$PY" tools/misc/make_demo_cls_data.py --out "$DATA"
-DATA_OPTS=()
-for loader in train_dataloader val_dataloader test_dataloader; do
-    DATA_OPTS+=("$loader.dataset.data_root=$DATA")
-done
+data_options "$DATA"
 
 log "3/4 training $CONFIG -> $WORK_DIR"
 TRAIN_START=$(date +%s)
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --cfg-options "${DATA_OPTS[@]}"
-TRAIN_S=$(( $(date +%s) - TRAIN_START ))
-CKPT=$(cat "$WORK_DIR/last_checkpoint")
-log "training took $TRAIN_S s ($(awk "BEGIN { printf \"%.1f\", $TRAIN_S / 60 }") min); checkpoint $CKPT"
+training_done "$WORK_DIR" "$TRAIN_START"
 
 log "4/4 evaluation on the validation split"
-"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test" \
-    --cfg-options "${DATA_OPTS[@]}" 2>&1 | tee "$WORK_DIR/test.log"
-TOP1=$(grep -oE 'accuracy/top1: [0-9.]+' "$WORK_DIR/test.log" | tail -n1 | awk '{ print $2 }')
-[ -n "$TOP1" ] || { echo "[run_demo_cls] ERROR: no accuracy in $WORK_DIR/test.log" >&2; exit 1; }
+evaluate "$CONFIG" "$WORK_DIR" accuracy/top1
+TOP1=$METRIC
 log "top-1 $TOP1% (chance 25%), training $TRAIN_S s"
 awk "BEGIN { exit !($TOP1 >= $MIN_TOP1) }" || {
     echo "[run_demo_cls] ERROR: top-1 $TOP1 < MIN_TOP1=$MIN_TOP1" >&2; exit 1; }

@@ -13,32 +13,20 @@
 # machine two OpenMP threads per process thrash as soon as anything else runs; measured here,
 # 0.55 s per training iteration with one thread against 5-20 s with two at a load of ~10).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+NAME=run_demo_seg
+# shellcheck source=misc/demo_steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/misc/demo_steps.sh"
 CONFIG=${CONFIG:-configs/demo/fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py}
 DATA=${DATA:-data/synthetic_ade20k}
 WORK_DIR=${WORK_DIR:-work_dirs/demo_seg}
 GPUS=${GPUS:-1}
 MIN_MIOU=${MIN_MIOU:-70}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-PY="${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python"
-START=$(date +%s)
-log() {
-    printf '[run_demo_seg %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"
-}
 
-if [ "${SKIP_SETUP:-0}" != 1 ]; then
-    log "1/5 environment (tools/setup_env.sh)"
-    bash tools/setup_env.sh
-fi
+setup_step 1/5
 
 log "2/5 synthetic ADE20K-format dataset -> $DATA"
 "$PY" tools/misc/make_demo_seg_data.py --out "$DATA"
-
-DATA_OPTS=()
-for loader in train_dataloader val_dataloader test_dataloader; do
-    DATA_OPTS+=("$loader.dataset.data_root=$DATA")
-done
+data_options "$DATA"
 
 log "3/5 training $CONFIG on $GPUS process(es) -> $WORK_DIR"
 mkdir -p "$WORK_DIR"
@@ -49,16 +37,11 @@ if [ "$GPUS" -gt 1 ]; then
 else
     "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --cfg-options "${DATA_OPTS[@]}"
 fi
-TRAIN_S=$(( $(date +%s) - TRAIN_START ))
-CKPT=$(cat "$WORK_DIR/last_checkpoint")
-MINUTES=$(awk "BEGIN { printf \"%.1f\", $TRAIN_S / 60 }")
-log "training took $TRAIN_S s ($MINUTES min); checkpoint $CKPT"
+training_done "$WORK_DIR" "$TRAIN_START"
 
 log "4/5 evaluation on the validation split"
-"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test" \
-    --cfg-options "${DATA_OPTS[@]}" 2>&1 | tee "$WORK_DIR/test.log"
-MIOU=$(grep -oE 'mIoU: [0-9.]+' "$WORK_DIR/test.log" | tail -n1 | awk '{ print $2 }')
-[ -n "$MIOU" ] || { echo "[run_demo_seg] ERROR: no mIoU in $WORK_DIR/test.log" >&2; exit 1; }
+evaluate "$CONFIG" "$WORK_DIR" mIoU
+MIOU=$METRIC
 
 log "5/5 pictures -> $WORK_DIR/pictures"
 "$PY" tools/demo/image_demo_seg.py "$DATA/images/validation" "$CONFIG" "$CKPT" \
