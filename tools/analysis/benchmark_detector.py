@@ -51,6 +51,7 @@ import torch.nn as nn
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import model_factory  # noqa: E402
+from model_factory import resolve_config  # noqa: E402,F401  (part of this tool's interface)
 
 PARTS = ('backbone', 'neck', 'predict')
 
@@ -90,20 +91,6 @@ def _without_pretrained(init_cfg: Any) -> Any:
     return init_cfg
 
 
-def resolve_config(config: str) -> str:
-    """The file of ``config``: a path as it is, ``pkg::rel/path.py`` inside pkg's ``.mim/configs``
-    (how mmengine resolves ``_base_ = 'mmdet::...'``; never installs anything)."""
-    if '::' not in config:
-        return config
-    from mmengine.config.utils import _get_external_cfg_base_path, _get_package_and_cfg_path
-    from mmengine.utils import get_installed_path
-    package, rel = _get_package_and_cfg_path(config)
-    try:
-        return _get_external_cfg_base_path(get_installed_path(package), rel)
-    except FileNotFoundError as e:
-        raise SystemExit(f'{config}: no such config ({e})')
-
-
 def build_detector(config: str, cfg_options: Optional[dict] = None, seed: int = 0) -> nn.Module:
     """The detector of ``config`` with random, seeded weights (no checkpoint is read), eval mode."""
     import fastervit_mm  # noqa: F401  (registers fastervit_mm.*)
@@ -111,7 +98,7 @@ def build_detector(config: str, cfg_options: Optional[dict] = None, seed: int = 
     from mmengine.logging import MMLogger
     from mmengine.model import BaseModule
     register_all_modules(init_default_scope=False)
-    model, kind, _ = model_factory.build_config(resolve_config(config), cfg_options)
+    model, kind, _ = model_factory.build_config(config, cfg_options)
     if kind != 'det':
         raise SystemExit(f'{config} does not describe an mmdet detector ({type(model).__name__})')
     for module in model.modules():

@@ -112,11 +112,26 @@ def _test_crop(cfg) -> Optional[Tuple[int, int]]:
     return size
 
 
+def resolve_config(config: str) -> str:
+    """The file of ``config``: a path as it is, ``pkg::rel/path.py`` inside pkg's ``.mim/configs``
+    (how mmengine resolves ``_base_ = 'mmdet::...'``; never installs anything)."""
+    if '::' not in config:
+        return config
+    from mmengine.config.utils import _get_external_cfg_base_path, _get_package_and_cfg_path
+    from mmengine.utils import get_installed_path
+    package, rel = _get_package_and_cfg_path(config)
+    try:
+        return _get_external_cfg_base_path(get_installed_path(package), rel)
+    except FileNotFoundError as e:
+        raise SystemExit(f'{config}: no such config ({e})')
+
+
 def build_config(path: str, cfg_options: Optional[dict] = None) -> Tuple[nn.Module, str, tuple]:
-    """Build ``cfg.model`` of a config; returns (model, kind, default (H, W))."""
+    """Build ``cfg.model`` of a config (a path or ``pkg::rel/path.py``, see
+    :func:`resolve_config`); returns (model, kind, default (H, W))."""
     from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
-    cfg = Config.fromfile(path)
+    cfg = Config.fromfile(resolve_config(path))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     scope = cfg.get('default_scope', 'mmengine')
