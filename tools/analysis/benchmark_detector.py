@@ -51,15 +51,10 @@ import torch.nn as nn
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import model_factory  # noqa: E402
+from benchmark_backbone import parse_size  # noqa: E402
 from model_factory import resolve_config  # noqa: E402,F401  (part of this tool's interface)
 
 PARTS = ('backbone', 'neck', 'predict')
-
-
-def parse_size(text: str) -> Tuple[int, int]:
-    """``'800x1333'`` -> (800, 1333); ``'512'`` -> (512, 512)."""
-    h, _, w = text.lower().partition('x')
-    return int(h), int(w or h)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
