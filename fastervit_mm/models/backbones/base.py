@@ -238,8 +238,9 @@ class HierarchicalBackbone(BaseModule):
     def switch_to_deploy(self) -> None:
         """Cache every position bias/embedding per input geometry (outputs are unchanged).
 
-        The position MLPs are then evaluated once per geometry instead of once per forward. Call
-        it after the weights are final; loading a state dict clears the caches.
+        The position MLPs are then evaluated once per geometry, without the weight check that
+        inference outside deploy mode does before reusing a term, and also for training forwards.
+        Call it after the weights are final; loading a state dict clears the caches.
         """
         for m in self.modules():
             if m is not self and hasattr(m, 'switch_to_deploy'):
