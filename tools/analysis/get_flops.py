@@ -37,6 +37,7 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import model_factory  # noqa: E402
+from fastervit_mm.models.layers.attention import always_sdpa  # noqa: E402
 
 #: fvcore operator names (namespace stripped) that are convolutions or matrix products.
 MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm', 'einsum',
@@ -86,7 +87,8 @@ def count(spec: str,
     """
     model, inputs = model_factory.build(spec, shape, 1, cfg_options)
     inner = model.model
-    with torch.no_grad():
+    # attention through SDPA, whose handler separates the attention products
+    with torch.no_grad(), always_sdpa():
         if deploy:
             for m in inner.modules():
                 if hasattr(m, 'switch_to_deploy') and hasattr(m, 'get_layer_depth'):
