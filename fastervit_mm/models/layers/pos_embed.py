@@ -12,8 +12,9 @@ model stored stale copies of these terms in buffers (``relative_bias``, ``relati
 
 Reuse between calls:
 
-* while autograd records nothing (inference, validation under ``no_grad``) each term is kept per
-  geometry and reused as long as the MLP's weights are *equal* to the ones it was computed from.
+* on CPU, while autograd records nothing (inference, validation under ``no_grad``), each term is
+  kept per geometry and reused as long as the MLP's weights are *equal* to the ones it was
+  computed from (on a GPU the check would synchronise with the device, so the MLPs run there).
   The check compares values, not version counters: weights written in place through ``.data``
   (mmengine's EMA swap does this) bump no counter. Comparing costs about a quarter of
   evaluating the MLPs (small ops on a 512-wide hidden layer are slow on CPU);
@@ -99,8 +100,12 @@ class _GeometryTerm(nn.Module):
 
     def _cached(self, key: Hashable, fn: Callable[[], Tensor]) -> Tensor:
         if self._deploy_cache is None:
-            if torch.is_grad_enabled() or torch.compiler.is_compiling():
-                return fn()  # training graphs need the MLP; compiled graphs fold it themselves
+            weight = self.cpb_mlp[0].weight
+            if (torch.is_grad_enabled() or torch.compiler.is_compiling()
+                    or weight.device.type != 'cpu'):
+                # Training graphs need the MLP; compiled graphs fold it themselves; on a GPU the
+                # value check would synchronise with the device, while the MLP runs async.
+                return fn()
             return self._inference_cached(key, fn)
         weight = self.cpb_mlp[0].weight
         key = key + (weight.device, weight.dtype)

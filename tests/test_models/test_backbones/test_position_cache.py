@@ -105,3 +105,15 @@ def test_cached_terms_serve_a_later_training_forward():
     bias = model.levels[2].blocks[0].attn.pos_emb_funct
     assert isinstance(bias, ContinuousPositionBias)
     assert bias.cpb_mlp[0].weight.grad is not None  # training still goes through the MLP
+
+
+def test_no_value_check_off_cpu(counted, monkeypatch):
+    # On a GPU ``torch.equal`` would synchronise with the device: the terms are recomputed. The
+    # meta device stands in for it here.
+    term = ContinuousPositionBias(4).to('meta')
+    monkeypatch.setattr(torch, 'equal', lambda *a: pytest.fail('value check off the CPU'))
+    with torch.no_grad():
+        assert term(7, 7).shape == (4, 49, 49)
+        term(7, 7)
+    assert counted == ['ContinuousPositionBias'] * 2
+    assert term._inference_cache == {}
