@@ -22,7 +22,7 @@ Reuse between calls:
   reused without any check, also in training.
 """
 import math
-from typing import Callable, Hashable
+from typing import Callable, Hashable, Optional
 
 import torch
 import torch.nn as nn
@@ -99,24 +99,18 @@ class _GeometryTerm(nn.Module):
         self._deploy_cache = {}
 
     def _cached(self, key: Hashable, fn: Callable[[], Tensor]) -> Tensor:
-        if self._deploy_cache is None:
-            weight = self.cpb_mlp[0].weight
-            if (torch.is_grad_enabled() or torch.compiler.is_compiling()
-                    or weight.device.type != 'cpu'):
-                # Training graphs need the MLP; compiled graphs fold it themselves; on a GPU the
-                # value check would synchronise with the device, while the MLP runs async.
-                return fn()
-            return self._inference_cached(key, fn)
         weight = self.cpb_mlp[0].weight
-        key = key + (weight.device, weight.dtype)
-        out = self._deploy_cache.get(key)
-        if out is None:
-            with torch.inference_mode(False), torch.no_grad():  # a constant, usable in training
-                out = self._deploy_cache[key] = fn()
-        return out
+        if self._deploy_cache is not None:
+            return self._lookup(self._deploy_cache, key + (weight.device, weight.dtype), fn)
+        if (torch.is_grad_enabled() or torch.compiler.is_compiling()
+                or weight.device.type != 'cpu'):
+            # Training graphs need the MLP; compiled graphs fold it themselves; on a GPU the
+            # value check would synchronise with the device, while the MLP runs async.
+            return fn()
+        return self._lookup(self._checked_outputs(), key, fn, self.max_cached_geometries)
 
-
-    def _inference_cached(self, key: Hashable, fn: Callable[[], Tensor]) -> Tensor:
+    def _checked_outputs(self) -> dict:
+        """The inference cache's outputs by geometry, emptied if the MLP weights changed."""
         params = list(self.cpb_mlp.parameters())
         slot = (params[0].device, params[0].dtype)
         entry = self._inference_cache.get(slot)
@@ -124,12 +118,16 @@ class _GeometryTerm(nn.Module):
             with torch.inference_mode(False):  # plain tensors, usable in any later mode
                 entry = ([p.detach().clone() for p in params], {})
             self._inference_cache = {slot: entry}
-        outputs = entry[1]
+        return entry[1]
+
+    @staticmethod
+    def _lookup(outputs: dict, key: Hashable, fn: Callable[[], Tensor],
+                limit: Optional[int] = None) -> Tensor:
         out = outputs.get(key)
         if out is None:
-            if len(outputs) >= self.max_cached_geometries:
+            if limit is not None and len(outputs) >= limit:
                 outputs.clear()
-            with torch.inference_mode(False), torch.no_grad():
+            with torch.inference_mode(False), torch.no_grad():  # a constant, usable in training
                 out = outputs[key] = fn()
         return out
 
