@@ -36,3 +36,47 @@ def test_stack_imports_with_compiled_ops():
     feat = torch.arange(16.).view(1, 1, 4, 4)
     out = roi_align(feat, torch.tensor([[0., 0., 0., 4., 4.]]), (2, 2), 1.0, 2, 'avg', True)
     assert out.shape == (1, 1, 2, 2) and torch.isfinite(out).all()
+
+
+def _constraints() -> dict:
+    import os.path as osp
+    import re
+    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'requirements',
+                    'constraints.txt')
+    pins = {}
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        m = re.fullmatch(r'([A-Za-z0-9_.\-]+)==([^\s;]+)', line)
+        assert m, f'constraints.txt: not a "name==version" pin: {line!r}'
+        pins[re.sub(r'[-_.]+', '-', m.group(1)).lower()] = m.group(2)
+    return pins
+
+
+def test_constraints_hold_the_matrix():
+    """The constraints file that setup_env.sh installs with agrees with the pinned matrix."""
+    pins = _constraints()
+    for dist, version in PINS.items():
+        if dist != 'mmcv':  # installed from the wheel built here, not pinned by name
+            assert pins.get(dist) == version, dist
+
+
+def test_environment_matches_constraints():
+    """Every distribution of this environment is pinned, at the version installed (setup_env.sh
+    installs with ``-c requirements/constraints.txt``, so a fresh machine gets this stack)."""
+    import re
+    pins = _constraints()
+    own = {'fastervit-mm', 'mmcv', 'pip', 'setuptools', 'wheel'}
+    mismatched, unpinned = [], []
+    for dist in md.distributions():
+        name = re.sub(r'[-_.]+', '-', dist.metadata['Name']).lower()
+        if name in own:
+            continue
+        if name not in pins:
+            unpinned.append(name)
+        elif pins[name] != dist.version:
+            mismatched.append(f'{name} {dist.version} (pinned {pins[name]})')
+    assert not mismatched and not unpinned, (
+        f'installed but not pinned: {unpinned}; other version than pinned: {mismatched}; '
+        'regenerate requirements/constraints.txt (see its header) after an intended upgrade')

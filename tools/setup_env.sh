@@ -47,6 +47,8 @@ else
 fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
+# Every install below is held to the versions CI last passed with (transitive dependencies too).
+CONSTRAINTS=(-c "$ROOT/requirements/constraints.txt")
 "$PY" -c "import sys; assert sys.version_info[:2] == tuple(map(int, '$PY_VERSION'.split('.'))), sys.version" \
     || die "$VENV is not Python $PY_VERSION: remove it and run again"
 
@@ -67,7 +69,7 @@ if has torch "$TORCH_VERSION" && has torchvision "$TORCHVISION_VERSION" \
     log "torch $TORCH_VERSION and torchvision $TORCHVISION_VERSION present"
 else
     log "installing torch $TORCH_VERSION + torchvision $TORCHVISION_VERSION from the registry (~5 GB, a few minutes)"
-    env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "${PIP[@]}" install --progress-bar off \
+    env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "${PIP[@]}" install --progress-bar off "${CONSTRAINTS[@]}" \
         "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
 fi
 
@@ -76,7 +78,7 @@ if "$PY" -c "import setuptools, wheel, ninja, pkg_resources; assert setuptools._
     log "setuptools $SETUPTOOLS_VERSION, wheel, ninja present"
 else
     log "installing setuptools==$SETUPTOOLS_VERSION, wheel, ninja (pip may warn that torch asks for setuptools>=77: harmless)"
-    "${PIP[@]}" install -q "setuptools==$SETUPTOOLS_VERSION" wheel ninja
+    "${PIP[@]}" install -q "${CONSTRAINTS[@]}" "setuptools==$SETUPTOOLS_VERSION" wheel ninja
 fi
 
 # ---- 4. mmcv (full, with ops) from the wheel cache, building it once ----------------------------
@@ -119,8 +121,9 @@ if has mmcv "$MMCV_VERSION" && "$PY" -c "import mmcv.ops" 2>/dev/null && has mme
     log "mmcv (ops), mmengine, mmdet, mmsegmentation, mmpretrain, fvcore, openmim and test tools present"
 else
     log "installing mmcv $MMCV_VERSION (cached wheel), mmengine $MMENGINE_VERSION, mmdet $MMDET_VERSION, mmsegmentation $MMSEG_VERSION, mmpretrain $MMPRETRAIN_VERSION, fvcore, openmim, test tools"
-    "${PIP[@]}" install --progress-bar off "${REQS[@]}" "setuptools==$SETUPTOOLS_VERSION" 2>&1 \
-        | grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)|is ignored: it is neither a file nor a directory" || true
+    "${PIP[@]}" install --progress-bar off "${CONSTRAINTS[@]}" "${REQS[@]}" "setuptools==$SETUPTOOLS_VERSION" 2>&1 \
+        | { grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)|is ignored: it is neither a file nor a directory" || true; } \
+        || die "installing the OpenMMLab stack failed (pip's message above)"
 fi
 
 # ---- 6. fastervit_mm itself, editable ------------------------------------------------------------
