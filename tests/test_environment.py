@@ -38,6 +38,12 @@ def test_stack_imports_with_compiled_ops():
     assert out.shape == (1, 1, 2, 2) and torch.isfinite(out).all()
 
 
+def _canonical(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503)."""
+    import re
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
 def _constraints() -> dict:
     import os.path as osp
     import re
@@ -50,7 +56,7 @@ def _constraints() -> dict:
             continue
         m = re.fullmatch(r'([A-Za-z0-9_.\-]+)==([^\s;]+)', line)
         assert m, f'constraints.txt: not a "name==version" pin: {line!r}'
-        pins[re.sub(r'[-_.]+', '-', m.group(1)).lower()] = m.group(2)
+        pins[_canonical(m.group(1))] = m.group(2)
     return pins
 
 
@@ -65,12 +71,11 @@ def test_constraints_hold_the_matrix():
 def test_environment_matches_constraints():
     """Every distribution of this environment is pinned, at the version installed (setup_env.sh
     installs with ``-c requirements/constraints.txt``, so a fresh machine gets this stack)."""
-    import re
     pins = _constraints()
     own = {'fastervit-mm', 'mmcv', 'pip', 'setuptools', 'wheel'}
     mismatched, unpinned = [], []
     for dist in md.distributions():
-        name = re.sub(r'[-_.]+', '-', dist.metadata['Name']).lower()
+        name = _canonical(dist.metadata['Name'])
         if name in own:
             continue
         if name not in pins:

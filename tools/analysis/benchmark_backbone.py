@@ -40,6 +40,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+sys.path.insert(1, os.path.dirname(os.path.abspath(__file__)))
+from model_factory import published_size  # noqa: E402
 
 
 
@@ -135,10 +137,6 @@ def load_published_layout(path: str) -> dict:
     return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
 
 
-PUBLISHED_NATIVE = {'faster_vit_4_21k_384': 384, 'faster_vit_4_21k_512': 512,
-                    'faster_vit_4_21k_768': 768}
-
-
 def check_other_flags(args) -> None:
     for flag in ('deploy', 'with_cp', 'compat_anyres', 'save_state_dict'):
         if getattr(args, flag):
@@ -168,7 +166,7 @@ def build_published(args, size) -> nn.Module:
     except ImportError as e:
         raise SystemExit(f'--implementation published needs the published package ({e}): '
                          'pip install fastervit==1.0.0 timm') from e
-    native = PUBLISHED_NATIVE.get(args.arch, 224)
+    native = published_size(args.arch)
     if not hasattr(faster_vit, args.arch):
         raise SystemExit(f'--arch {args.arch!r}: the published package has no such model; use a '
                          'full name such as faster_vit_0_224')

@@ -69,9 +69,13 @@ def _det_samples(x: torch.Tensor) -> list:
 
 
 def native_size(arch: str) -> int:
-    """The resolution an arch was published for (224 unless its name ends in _384/_512/_768)."""
+    """The resolution an arch (name or alias) was published for."""
     from fastervit_mm.models import FasterViT
-    name = FasterViT.arch_aliases.get(arch.lower(), arch.lower())
+    return published_size(FasterViT.arch_aliases.get(arch.lower(), arch.lower()))
+
+
+def published_size(name: str) -> int:
+    """The resolution in a published model name: 224 unless it ends in _384/_512/_768."""
     m = re.search(r'_(\d{3})$', name)
     return int(m.group(1)) if m else 224
 
