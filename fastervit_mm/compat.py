@@ -31,10 +31,37 @@ import torch
 
 __all__ = [
     'allow_checkpoint_globals', 'checkpoint_safe_globals', 'enable_checkpoint_diagnostics',
-    'apply_all'
+    'apply_all', 'is_compiling', 'register_load_state_dict_pre_hook'
 ]
 
 _APPLIED = set()
+
+
+# ---- API shims: one per torch API that is newer than the oldest supported torch (2.1) -------------
+def is_compiling() -> bool:
+    """Whether the caller is being traced by ``torch.compile`` / ``torch.export``.
+
+    ``torch.compiler.is_compiling`` exists from torch 2.3; torch 2.1-2.2 have
+    ``torch._dynamo.is_compiling``.
+    """
+    fn = getattr(torch.compiler, 'is_compiling', None)
+    if fn is None:
+        import torch._dynamo
+        fn = torch._dynamo.is_compiling
+    return bool(fn())
+
+
+def register_load_state_dict_pre_hook(module: torch.nn.Module, hook: Callable) -> Any:
+    """``module.register_load_state_dict_pre_hook(hook)``: ``hook(module, state_dict, prefix,
+    local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``.
+
+    The public method exists from torch 2.2; torch 2.1 has only the private
+    ``_register_load_state_dict_pre_hook(hook, with_module=True)`` with the same call signature.
+    """
+    public = getattr(module, 'register_load_state_dict_pre_hook', None)
+    if public is not None:
+        return public(hook)
+    return module._register_load_state_dict_pre_hook(hook, with_module=True)
 
 
 def _history_buffer_getattr(obj: Any, name: str, *default: Any) -> Any:

@@ -22,7 +22,7 @@ from ..layers.norm import LayerNorm2d, build_norm
 from ..layers.pos_embed import STALE_CACHE_KEYS
 from .base import HierarchicalBackbone
 
-from fastervit_mm.compat import allow_checkpoint_globals
+from fastervit_mm.compat import allow_checkpoint_globals, register_load_state_dict_pre_hook
 
 # published checkpoints hold an argparse.Namespace: allow-list it for torch.load(weights_only=True)
 allow_checkpoint_globals()
@@ -163,7 +163,7 @@ class FasterViT(HierarchicalBackbone):
         for i in self.out_indices:
             self.add_module(f'norm{i}', self._build_out_norm(out_norm_cfg, norm_cfg, i))
 
-        self.register_load_state_dict_pre_hook(self._load_official_names)
+        register_load_state_dict_pre_hook(self, self._load_official_names)
         self._finish_init(deploy)
 
     # ------------------------------------------------------------------ construction helpers

@@ -21,6 +21,7 @@ import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from fastervit_mm.compat import register_load_state_dict_pre_hook
 from fastervit_mm.registry import MODELS
 from .attention import WindowAttention
 from .drop_path import DropPath
@@ -55,7 +56,7 @@ class TokenInitializer(nn.Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
-        self.register_load_state_dict_pre_hook(self._take_alias)
+        register_load_state_dict_pre_hook(self, self._take_alias)
 
     @staticmethod
     def _take_alias(module, state_dict, prefix, *args) -> None:

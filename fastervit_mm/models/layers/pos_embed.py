@@ -29,6 +29,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from fastervit_mm.compat import is_compiling, register_load_state_dict_pre_hook
+
 from .windows import geometry_cache, grid_positions
 
 #: Keys of the published model's geometry caches, recomputed here instead of loaded.
@@ -84,7 +86,7 @@ class _GeometryTerm(nn.Module):
         self._deploy_cache = None
         # (device, dtype) -> (weights the outputs were computed from, {geometry: output})
         self._inference_cache = {}
-        self.register_load_state_dict_pre_hook(self._drop_stale_keys)
+        register_load_state_dict_pre_hook(self, self._drop_stale_keys)
 
     @staticmethod
     def _drop_stale_keys(module, state_dict, prefix, *args) -> None:
@@ -102,7 +104,7 @@ class _GeometryTerm(nn.Module):
         weight = self.cpb_mlp[0].weight
         if self._deploy_cache is not None:
             return self._lookup(self._deploy_cache, key + (weight.device, weight.dtype), fn)
-        if (torch.is_grad_enabled() or torch.compiler.is_compiling()
+        if (torch.is_grad_enabled() or is_compiling()
                 or weight.device.type != 'cpu'):
             # Training graphs need the MLP; compiled graphs fold it themselves; on a GPU the
             # value check would synchronise with the device, while the MLP runs async.

@@ -16,6 +16,8 @@ from typing import Callable, NamedTuple, Optional
 import torch
 from torch import Tensor
 
+from fastervit_mm.compat import is_compiling
+
 
 def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Memoise a pure function of geometry integers (and a device) that builds a constant tensor.
@@ -29,7 +31,7 @@ def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if torch.compiler.is_compiling():
+        if is_compiling():
             return fn(*args, **kwargs)
         with torch.inference_mode(False):
             return cached(*args, **kwargs)
