@@ -46,8 +46,8 @@ def is_compiling() -> bool:
     """
     fn = getattr(torch.compiler, 'is_compiling', None)
     if fn is None:
-        import torch._dynamo
-        fn = torch._dynamo.is_compiling
+        from torch import _dynamo
+        fn = _dynamo.is_compiling
     return bool(fn())
 
 
