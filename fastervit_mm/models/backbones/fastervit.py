@@ -21,24 +21,12 @@ from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d, build_norm
 from ..layers.pos_embed import STALE_CACHE_KEYS
 from .base import HierarchicalBackbone
+from .variants import ALIASES, VARIANTS
 
 from fastervit_mm.compat import allow_checkpoint_globals, register_load_state_dict_pre_hook
 
 # published checkpoints hold an argparse.Namespace: allow-list it for torch.load(weights_only=True)
 allow_checkpoint_globals()
-
-def _variant(dim, in_dim, depths, num_heads, window_size=(7, 7, 7, 7),
-             hat=(False, False, True, False), **extra) -> dict:
-    """One published variant: the keywords of the published constructor."""
-    return dict(dim=dim, in_dim=in_dim, depths=list(depths), num_heads=list(num_heads),
-                window_size=list(window_size), ct_size=2, mlp_ratio=4, hat=list(hat), **extra)
-
-
-_LS = dict(layer_scale=1e-5, do_propagation=True)
-_HEADS_2 = (2, 4, 8, 16)
-_HEADS_4 = (4, 8, 16, 32)
-_NO_HAT = (False, ) * 4
-
 
 @MODELS.register_module()
 class FasterViT(HierarchicalBackbone):
@@ -85,29 +73,11 @@ class FasterViT(HierarchicalBackbone):
             ``dict(type='Pretrained', checkpoint='fastervit_0_224_1k.pth.tar')``. Defaults to None.
     """
 
-    arch_zoo: Dict[str, dict] = {
-        'faster_vit_0_224': _variant(64, 64, (2, 3, 6, 5), _HEADS_2),
-        'faster_vit_1_224': _variant(80, 32, (1, 3, 8, 5), _HEADS_2),
-        'faster_vit_2_224': _variant(96, 64, (3, 3, 8, 5), _HEADS_2),
-        'faster_vit_3_224': _variant(128, 64, (3, 3, 12, 5), _HEADS_2, **_LS),
-        'faster_vit_4_224': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, **_LS),
-        'faster_vit_5_224': _variant(320, 64, (3, 3, 12, 5), _HEADS_4, **_LS),
-        'faster_vit_6_224': _variant(320, 64, (3, 3, 16, 8), _HEADS_4, **_LS),
-        'faster_vit_4_21k_224': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 14, 7),
-                                         _NO_HAT, **_LS),
-        'faster_vit_4_21k_384': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 24, 12),
-                                         _NO_HAT, **_LS),
-        'faster_vit_4_21k_512': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 32, 16),
-                                         _NO_HAT, **_LS),
-        'faster_vit_4_21k_768': _variant(196, 64, (3, 3, 12, 5), _HEADS_4, (7, 7, 48, 24),
-                                         _NO_HAT, **_LS),
-    }
+    #: The published variants' constructor keywords, from the variant table
+    #: (:mod:`~fastervit_mm.models.backbones.variants`).
+    arch_zoo: Dict[str, dict] = {name: v.arch for name, v in VARIANTS.items()}
     #: Short names: '0'...'6', 'faster_vit_0'..., '4-21k-224'/'4-21k-384'/'4-21k-512'/'4-21k-768'.
-    arch_aliases: Dict[str, str] = {
-        **{str(i): f'faster_vit_{i}_224' for i in range(7)},
-        **{f'faster_vit_{i}': f'faster_vit_{i}_224' for i in range(7)},
-        **{f'4-21k-{s}': f'faster_vit_4_21k_{s}' for s in (224, 384, 512, 768)},
-    }
+    arch_aliases: Dict[str, str] = {a: n for a, n in ALIASES.items() if n in VARIANTS}
     arch_required_keys = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size',
                           'mlp_ratio', 'hat')
     arch_optional_keys = dict(layer_scale=None, layer_scale_conv=None, layer_norm_last=False,
