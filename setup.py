@@ -83,6 +83,7 @@ if __name__ == '__main__':
         'seg': parse_requirements('seg.txt'),
         'cls': parse_requirements('cls.txt'),
         'flops': parse_requirements('flops.txt'),
+        'deploy': parse_requirements('deploy.txt'),
         'tests': parse_requirements('tests.txt'),
     }
     extras['all'] = sorted({req for reqs in extras.values() for req in reqs})

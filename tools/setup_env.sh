@@ -125,6 +125,18 @@ else
         | { grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)|is ignored: it is neither a file nor a directory" || true; } \
         || die "installing the OpenMMLab stack failed (pip's message above)"
 fi
+# Deployment runtimes (requirements/deploy.txt); mmdeploy without its declared dependencies, whose
+# protobuf<=3.20.2 pin cannot coexist with onnx (see requirements/deploy.txt).
+if has onnx 1.23.2 && has onnxruntime 1.32.0 && has onnxscript 0.7.2 && has openvino 2026.4.1 \
+        && has mmdeploy 1.3.1 && "$PY" -c "import aenum, multiprocess, dill" 2>/dev/null; then
+    log "onnx, onnxruntime, onnxscript, openvino, mmdeploy present"
+else
+    log "installing the deployment runtimes (onnx, onnxruntime, onnxscript, openvino, mmdeploy)"
+    "${PIP[@]}" install -q --progress-bar off "${CONSTRAINTS[@]}" -r "$ROOT/requirements/deploy.txt" \
+        || die "installing the deployment runtimes failed (pip's message above)"
+    "${PIP[@]}" install -q --progress-bar off "${CONSTRAINTS[@]}" --no-deps mmdeploy==1.3.1 \
+        || die "installing mmdeploy failed (pip's message above)"
+fi
 
 # ---- 6. fastervit_mm itself, editable ------------------------------------------------------------
 if "$PY" -c "import fastervit_mm, sys, os; sys.exit(0 if os.path.dirname(os.path.dirname(fastervit_mm.__file__)) == '$ROOT' else 1)" 2>/dev/null \
