@@ -10,7 +10,7 @@ ANALYSIS_DIR = osp.join(REPO_ROOT, 'tools', 'analysis')
 
 
 def analysis_module(name: str):
-    """Import ``tools/analysis/<name>.py`` (the scripts import their sibling ``model_factory``)."""
+    """Import the script ``tools/analysis/<name>.py`` as a module (its ``main(argv)`` and helpers)."""
     if ANALYSIS_DIR not in sys.path:
         sys.path.insert(0, ANALYSIS_DIR)
     return importlib.import_module(name)

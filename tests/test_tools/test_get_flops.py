@@ -10,10 +10,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from conftest import REPO_ROOT, SHARED_DIR
+from fastervit_mm.analysis import model_factory
+
 from .conftest import analysis_module
 
 get_flops = analysis_module('get_flops')
-model_factory = analysis_module('model_factory')
 
 #: spec §1.4, "GMACs measured" (21K-768 measured the same way: 585.1).
 SPEC_GMACS = dict(

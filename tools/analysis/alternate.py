@@ -31,16 +31,14 @@ with exit status 1 and a message on stderr naming it, with the tail of its stder
 import argparse
 import json
 import shlex
-import statistics
-import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from fastervit_mm.analysis.pairs import CommandError, alternate, by_side, summarise
+
+__all__ = ['split_commands', 'parse_args', 'summarise', 'main']
+
 STDERR_TAIL = 25  # lines of a failed command's stderr to show
-
-
-class CommandError(RuntimeError):
-    """A command failed or printed no usable JSON line."""
 
 
 def split_commands(argv: Sequence[str]) -> Tuple[List[str], List[str], List[str]]:
@@ -86,62 +84,22 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def run_json(cmd: List[str], timeout: Optional[float] = None) -> Dict[str, Any]:
-    """Run ``cmd``; its last stdout line parsed as JSON (must hold ``median_ms``)."""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise CommandError(f'timed out after {timeout} s', _text(e.stderr))
-    except OSError as e:
-        raise CommandError(f'could not start: {e}', '')
-    if proc.returncode != 0:
-        raise CommandError(f'exit status {proc.returncode}', proc.stderr)
-    lines = proc.stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1])
-    except (IndexError, ValueError):
-        raise CommandError('its last stdout line is not JSON: '
-                           f'{lines[-1][:200] if lines else "(no output)"!r}', proc.stderr)
-    if not isinstance(result, dict) or not isinstance(result.get('median_ms'), (int, float)):
-        raise CommandError(f'its JSON has no numeric median_ms: {lines[-1][:200]}', proc.stderr)
-    return result
-
-
-def _text(data) -> str:
-    return data.decode(errors='replace') if isinstance(data, bytes) else (data or '')
-
-
-def summarise(names: Sequence[str], medians: Sequence[Sequence[float]]) -> Dict[str, Any]:
-    """The summary line from ``medians[side][pair]`` (median_ms of each run)."""
-    ratios = [b / a for a, b in zip(*medians)]
-    return dict(
-        summary=True, names=list(names), pairs=len(ratios),
-        median_ratio=round(statistics.median(ratios), 4),
-        ratios=[round(r, 4) for r in ratios],
-        min_ratio=round(min(ratios), 4), max_ratio=round(max(ratios), 4),
-        a_median_ms=round(statistics.median(medians[0]), 3),
-        b_median_ms=round(statistics.median(medians[1]), 3))
-
-
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
-    medians: List[List[float]] = [[], []]
-    for pair in range(args.pairs):
-        order = (0, 1) if args.same_order or pair % 2 == 0 else (1, 0)
-        for slot, side in enumerate(order):
-            name, cmd = args.name[side], args.commands[side]
-            try:
-                result = run_json(cmd, args.timeout)
-            except CommandError as e:
-                message, stderr = e.args
-                tail = '\n'.join(stderr.rstrip().splitlines()[-STDERR_TAIL:])
-                sys.stderr.write(f'alternate.py: command {name} failed in pair {pair}: '
-                                 f'{message}\n  command: {shlex.join(cmd)}\n'
-                                 f'  stderr (last {STDERR_TAIL} lines):\n{tail}\n')
-                raise SystemExit(1)
-            medians[side].append(float(result['median_ms']))
-            print(json.dumps(dict(name=name, pair=pair, slot=slot, result=result)), flush=True)
-    summary = summarise(args.name, medians)
+    runs = []
+    try:
+        for run in alternate(args.commands, args.pairs, args.same_order, args.timeout):
+            runs.append(run)
+            print(json.dumps(dict(name=args.name[run.side], pair=run.pair, slot=run.slot,
+                                  result=run.result)), flush=True)
+    except CommandError as e:
+        message, stderr = e.args
+        tail = '\n'.join(stderr.rstrip().splitlines()[-STDERR_TAIL:])
+        sys.stderr.write(f'alternate.py: command {args.name[e.side]} failed in pair {e.pair}: '
+                         f'{message}\n  command: {shlex.join(args.commands[e.side])}\n'
+                         f'  stderr (last {STDERR_TAIL} lines):\n{tail}\n')
+        raise SystemExit(1)
+    summary = summarise(args.name, by_side(runs))
     print(json.dumps(summary), flush=True)
     return summary
 

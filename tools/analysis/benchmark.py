@@ -13,27 +13,17 @@ channels_last; the published throughputs were measured on an A100) and stay smal
 fp32, contiguous, few iterations). Compare numbers only within one machine and one setting.
 """
 import argparse
-import os.path as osp
 import platform
-import statistics
-import sys
-import time
 from contextlib import nullcontext
 from typing import Any, Dict, List, Optional
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-import model_factory  # noqa: E402
+from fastervit_mm.analysis import model_factory
+from fastervit_mm.analysis.timing import time_steps
 
 GPU_DEFAULTS = dict(batch_size=128, amp=True, channels_last=True, warmup=50, iters=200)
 CPU_DEFAULTS = dict(batch_size=8, amp=False, channels_last=False, warmup=2, iters=10)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
 
 
 def benchmark(spec: str,
@@ -67,17 +57,10 @@ def benchmark(spec: str,
         model = model.to(memory_format=torch.channels_last)
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     autocast = torch.autocast(dev.type, dtype=getattr(torch, amp_dtype)) if amp else nullcontext()
-    times = []
     with torch.no_grad(), autocast:
-        for i in range(warmup + iters):
-            _sync(dev)
-            start = time.perf_counter()
-            model(inputs)
-            _sync(dev)
-            if i >= warmup:
-                times.append(time.perf_counter() - start)
-    times.sort()
-    median = statistics.median(times)
+        timing = time_steps(lambda: model(inputs), iters, warmup, dev)
+    times = sorted(timing.times)
+    median = timing.median
     p25, p75 = times[len(times) // 4], times[(3 * len(times)) // 4]
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else (
         f'{platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)')

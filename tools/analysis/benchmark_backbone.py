@@ -31,35 +31,14 @@ import argparse
 import json
 import os
 import resource
-import statistics
-import sys
-import time
 from typing import List, Optional
 
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-sys.path.insert(1, os.path.dirname(os.path.abspath(__file__)))
-from model_factory import published_size  # noqa: E402
-
-
-
-class Classifier(nn.Module):
-    """The published classification model on the backbone: head(avgpool(norm3(stage 4)))."""
-
-    def __init__(self, backbone: nn.Module, num_classes: int = 1000) -> None:
-        super().__init__()
-        self.backbone = backbone
-        self.head = nn.Linear(backbone.out_channels[-1], num_classes)
-
-    def forward(self, x):
-        return self.head(self.backbone(x)[-1].mean((2, 3)))
-
-
-def parse_size(text: str):
-    h, _, w = text.lower().partition('x')
-    return int(h), int(w or h)
+from fastervit_mm.analysis.classifier import Classifier
+from fastervit_mm.analysis.sizes import parse_size, published_size
+from fastervit_mm.analysis.timing import time_steps
 
 
 def implementation(text: str) -> str:
@@ -101,19 +80,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def to_published_layout(model: nn.Module) -> dict:
-    """This model's weights under the published names (``norm``, ``head``, aliased conv)."""
-    sd = {}
-    for key, value in model.state_dict().items():
-        key = key[len('backbone.'):] if key.startswith('backbone.') else key
-        if key.startswith('norm3.'):
-            key = 'norm.' + key[len('norm3.'):]
-        sd[key] = value
-        if '.global_tokenizer.pos_embed.' in key:
-            sd[key.replace('.pos_embed.', '.to_global_feature.pos.')] = value
-    return sd
-
-
 def current_rss_mb() -> float:
     """The process's resident memory now (Linux ``/proc/self/statm``; 0 elsewhere)."""
     try:
@@ -126,7 +92,7 @@ def current_rss_mb() -> float:
 def load_published_layout(path: str) -> dict:
     """A state dict of published names from ``path`` (a state dict or a checkpoint holding one)."""
     try:
-        from fastervit_mm.compat import allow_checkpoint_globals
+        from fastervit_mm.checkpoint import allow_checkpoint_globals
         allow_checkpoint_globals()
         sd = torch.load(path, map_location='cpu')
     except ImportError:  # the published model alone, without mmengine: a file this tool wrote
@@ -228,7 +194,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             else:
                 model = build(args).to(device)
                 if args.save_state_dict:
-                    torch.save(to_published_layout(model), args.save_state_dict)
+                    from fastervit_mm.checkpoint import to_published_layout
+                    torch.save(to_published_layout(model.state_dict()), args.save_state_dict)
                 if args.deploy:
                     (model.backbone if args.with_head else model).switch_to_deploy()
             model = model.to(memory_format=memory_format)
@@ -258,31 +225,25 @@ def main(argv: Optional[List[str]] = None) -> None:
                     else:
                         model.zero_grad(set_to_none=True)
                         loss_of(runner(x)).backward()
-                if device.type == 'cuda':
-                    torch.cuda.synchronize()
 
             if device.type == 'cuda':
                 torch.cuda.reset_peak_memory_stats()
                 base = torch.cuda.memory_allocated() / 2**20
             else:
                 base = current_rss_mb()
-            for _ in range(args.warmup):
-                step()
-            times = []
-            for _ in range(args.iters):
-                start = time.perf_counter()
-                step()
-                times.append(time.perf_counter() - start)
-            median = statistics.median(times)
+            timing = time_steps(step, args.iters, args.warmup, device)
+            times, median = timing.times, timing.median
             if device.type == 'cuda':
                 peak = torch.cuda.max_memory_allocated() / 2**20
             else:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(json.dumps(dict(
                 arch=args.implementation[len('timm:'):] if args.implementation.startswith(
-                    'timm:') else args.arch, implementation=args.implementation, batch=batch, size=[h, w], mode=args.mode,
+                    'timm:') else args.arch, implementation=args.implementation, batch=batch,
+                size=[h, w], mode=args.mode,
                 median_ms=round(median * 1000, 2), img_per_s=round(batch / median, 3),
-                peak_mem_mb=round(peak, 1), base_mem_mb=round(base, 1), torch_compile=args.compile, device=str(device),
+                peak_mem_mb=round(peak, 1), base_mem_mb=round(base, 1),
+                torch_compile=args.compile, device=str(device),
                 amp=args.amp, channels_last=args.channels_last, deploy=args.deploy,
                 with_cp=args.with_cp, compat_anyres=args.compat_anyres,
                 threads=torch.get_num_threads(), times_ms=[round(t * 1000, 2) for t in times])),

@@ -38,21 +38,16 @@ device, params_m (parameters of the timed part, millions), deploy, seed, and num
 import argparse
 import json
 import logging
-import os.path as osp
 import resource
-import statistics
-import sys
-import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-import model_factory  # noqa: E402
-from benchmark_backbone import parse_size  # noqa: E402
-from model_factory import resolve_config  # noqa: E402,F401  (part of this tool's interface)
+from fastervit_mm.analysis import model_factory
+from fastervit_mm.analysis.model_factory import resolve_config  # noqa: F401  (this tool's API)
+from fastervit_mm.analysis.sizes import parse_size
+from fastervit_mm.analysis.timing import time_steps
 
 PARTS = ('backbone', 'neck', 'predict')
 
@@ -151,22 +146,12 @@ def benchmark(args: argparse.Namespace) -> Dict[str, Any]:
 
     def step():
         with torch.inference_mode():
-            out = run()
-        if device.type == 'cuda':
-            torch.cuda.synchronize(device)
-        return out
+            return run()
 
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
-    out = None
-    for _ in range(args.warmup):
-        out = step()
-    times = []
-    for _ in range(args.iters):
-        start = time.perf_counter()
-        out = step()
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
+    timing = time_steps(step, args.iters, args.warmup, device)
+    times, median, out = timing.times, timing.median, timing.output
     result = dict(
         config=args.config, part=args.part, batch=args.batch, size=list(args.size),
         input_shape=list(x.shape[-2:]), median_ms=round(median * 1000, 2),

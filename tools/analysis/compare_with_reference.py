@@ -17,35 +17,44 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
 import torch
 
+from fastervit_mm.analysis.pairs import CommandError, alternate, by_side, run_json
+from fastervit_mm.analysis.sizes import parse_size
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 REFERENCE = os.path.join(ROOT, '..', 'shared', 'tools', 'bench_reference.sh')
 
 
-def run_json(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(f'{" ".join(cmd)}\nexited with {proc.returncode}:\n{proc.stderr[-3000:]}')
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def fail(cmd, error: CommandError):
+    """End the script on a failed command, with its stderr."""
+    message, stderr = error.args
+    raise SystemExit(f'{" ".join(cmd)}\n{message}:\n{stderr[-3000:]}')
 
 
-def is_square(args) -> bool:
+def run_or_exit(cmd):
+    """:func:`run_json` of ``cmd``; a failure ends the script (:func:`fail`)."""
+    try:
+        return run_json(cmd)
+    except CommandError as e:
+        fail(cmd, e)
+
+
+def is_square(size: str) -> bool:
     """Whether ``--size`` is square. Only non-square inputs give non-square window grids, where
     the published any-resolution model differs from the default path (compatibility mode)."""
-    h, _, w = args.size.lower().partition('x')
-    return int(h) == int(w or h)
+    h, w = parse_size(size)
+    return h == w
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--arch', default='faster_vit_0_224')
     p.add_argument('--batch', type=int, default=8)
-    p.add_argument('--size', default='224')
+    p.add_argument('--size', default='224', help='224 or HxW, e.g. 800x1344')
     p.add_argument('--mode', choices=['eval', 'train'], default='eval')
     p.add_argument('--pairs', type=int, default=7)
     p.add_argument('--iters', type=int, default=5, help='timed iterations per run')
@@ -72,12 +81,12 @@ def main():
             ours.append('--deploy')
         if args.compat_anyres:
             ours.append('--compat-anyres')
-        check = ours if args.compat_anyres or is_square(args) else ours + ['--compat-anyres']
+        check = ours if args.compat_anyres or is_square(args.size) else ours + ['--compat-anyres']
         ref = ['bash', args.reference, '--variant', args.arch, '--repeats', str(args.iters),
                *common, '--state-dict', weights]
-        run_json(check + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
-                          '--save-output', ours_out])
-        run_json(ref + ['--repeats', '1', '--save-output', ref_out])
+        run_or_exit(check + ['--iters', '1', '--warmup', '0', '--save-state-dict', weights,
+                             '--save-output', ours_out])
+        run_or_exit(ref + ['--repeats', '1', '--save-output', ref_out])
         a, b = torch.load(ours_out), torch.load(ref_out)
         assert torch.equal(a['input'], b['input']), 'the two programs drew different inputs'
         rel = ((a['output'] - b['output']).norm() / b['output'].norm()).item()
@@ -86,16 +95,17 @@ def main():
             raise SystemExit(f'outputs differ: relative error {rel:.3g} >= {args.tolerance:g}; '
                              'the two programs do not compute the same function, so no timing')
 
-        ratios, ours_ips, ref_ips = [], [], []
-        for i in range(args.pairs):  # who runs first alternates between pairs
-            if i % 2:
-                theirs, mine = run_json(ref), run_json(ours)
-            else:
-                mine, theirs = run_json(ours), run_json(ref)
-            print(json.dumps(dict(ours=mine, reference=theirs)), flush=True)
-            ours_ips.append(mine['img_per_s'])
-            ref_ips.append(theirs['img_per_s'])
-            ratios.append(mine['img_per_s'] / theirs['img_per_s'])
+        runs = []
+        try:  # who runs first alternates between pairs
+            for run in alternate([ours, ref], args.pairs):
+                runs.append(run)
+                if run.slot == 1:
+                    mine, theirs = (r.result for r in sorted(runs[-2:], key=lambda r: r.side))
+                    print(json.dumps(dict(ours=mine, reference=theirs)), flush=True)
+        except CommandError as e:
+            fail([ours, ref][e.side], e)
+        ours_ips, ref_ips = by_side(runs, 'img_per_s')
+        ratios = [o / r for o, r in zip(ours_ips, ref_ips)]
         print(json.dumps(dict(
             summary=True, arch=args.arch, batch=args.batch, size=args.size, mode=args.mode,
             deploy=args.deploy, compat_anyres=args.compat_anyres, pairs=args.pairs,

@@ -27,17 +27,13 @@ published model), so they are included; with ``--deploy`` they are computed once
 cached (``switch_to_deploy``), as in deployment, and not counted.
 """
 import argparse
-import os.path as osp
-import sys
 from collections import Counter
 from typing import Any, Dict, List, Optional
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-import model_factory  # noqa: E402
-from fastervit_mm.models.layers.attention import always_sdpa  # noqa: E402
+from fastervit_mm.analysis import model_factory
+from fastervit_mm.models.layers.attention import always_sdpa
 
 #: fvcore operator names (namespace stripped) that are convolutions or matrix products.
 MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm', 'einsum',

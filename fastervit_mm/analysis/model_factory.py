@@ -1,6 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Build "a config or an arch" as a module that takes one image tensor (used by get_flops.py and
-benchmark.py).
+"""Build "a config or an arch" as a module that takes one image tensor (used by
+``tools/analysis/get_flops.py``, ``benchmark.py`` and ``benchmark_detector.py``).
 
 * an **arch** (``faster_vit_0_224``, ``4-21k-384``, ... any name or alias of
   ``fastervit_mm.FasterViT.arch_zoo``) gives the published classification model: backbone,
@@ -14,12 +14,13 @@ benchmark.py).
 import argparse
 import json
 import os.path as osp
-import re
-from collections import OrderedDict
 from typing import Any, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+
+from .classifier import Classifier
+from .sizes import as_hw, published_size
 
 DET_SHAPE = (800, 1280)  # (H, W): the paper's 1280x800 detection test size
 SEG_SHAPE = (512, 512)
@@ -74,33 +75,10 @@ def native_size(arch: str) -> int:
     return published_size(FasterViT.arch_aliases.get(arch.lower(), arch.lower()))
 
 
-def published_size(name: str) -> int:
-    """The resolution in a published model name: 224 unless it ends in _384/_512/_768."""
-    m = re.search(r'_(\d{3})$', name)
-    return int(m.group(1)) if m else 224
-
-
 def build_arch(arch: str, num_classes: int = 1000) -> nn.Module:
     """The published classification model of ``arch``: ``head(avgpool(norm(features)))``."""
     from fastervit_mm.models import FasterViT
-    backbone = FasterViT(arch=arch, out_indices=(3, ))
-    return nn.Sequential(
-        OrderedDict(
-            backbone=_Last(backbone),
-            pool=nn.AdaptiveAvgPool2d(1),
-            flatten=nn.Flatten(1),
-            head=nn.Linear(backbone.out_channels[0], num_classes)))
-
-
-class _Last(nn.Module):
-    """The last map of a backbone's tuple of outputs."""
-
-    def __init__(self, backbone: nn.Module) -> None:
-        super().__init__()
-        self.backbone = backbone
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.backbone(x)[-1]
+    return Classifier(FasterViT(arch=arch, out_indices=(3, )), num_classes)
 
 
 def _test_crop(cfg) -> Optional[Tuple[int, int]]:
@@ -173,12 +151,8 @@ def build(spec: str,
     else:
         size = native_size(spec)
         model, kind, default = build_arch(spec), 'arch', (size, size)
-    if shape is None:
-        shape = default
-    elif isinstance(shape, int) or len(shape) == 1:
-        shape = (int(shape if isinstance(shape, int) else shape[0]), ) * 2
     wrapped = TensorModel(model, kind).eval()
-    return wrapped, torch.randn(batch_size, 3, *[int(s) for s in shape])
+    return wrapped, torch.randn(batch_size, 3, *as_hw(shape, default))
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
