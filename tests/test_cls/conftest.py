@@ -7,6 +7,7 @@ import os.path as osp
 import pytest
 
 from conftest import REPO_ROOT, SHARED_DIR  # tests/conftest.py
+from fastervit_mm.models.backbones.variants import get_variant
 
 CLS_DIR = osp.join(REPO_ROOT, 'configs', 'fastervit')
 CLS_CONFIGS = sorted(glob.glob(osp.join(CLS_DIR, '*.py')))
@@ -14,19 +15,12 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py')
 FIXTURES = osp.join(SHARED_DIR, 'fixtures', 'official')
 
-#: config stem -> (arch, published evaluation: crop size, resize size, crop mode), spec §1.1-1.2.
+#: config stem -> the published variant it evaluates (arch, crop, crop_pct, crop mode, drop path,
+#: checkpoint: fastervit_mm.models.backbones.variants).
 VARIANTS = {
-    'fastervit-0_32xb128_in1k': ('faster_vit_0_224', 224, 256, 'center'),
-    'fastervit-1_32xb128_in1k': ('faster_vit_1_224', 224, 224, 'center'),
-    'fastervit-2_32xb128_in1k': ('faster_vit_2_224', 224, 224, 'center'),
-    'fastervit-3_32xb128_in1k': ('faster_vit_3_224', 224, 224, 'center'),
-    'fastervit-4_32xb128_in1k': ('faster_vit_4_224', 224, 224, 'center'),
-    'fastervit-5_32xb128_in1k': ('faster_vit_5_224', 224, 224, 'center'),
-    'fastervit-6_32xb128_in1k': ('faster_vit_6_224', 224, 224, 'center'),
-    'fastervit-4_in21k-pre_3rdparty_in1k': ('faster_vit_4_21k_224', 224, 235, 'squash'),
-    'fastervit-4_in21k-pre_3rdparty_in1k-384px': ('faster_vit_4_21k_384', 384, 384, 'squash'),
-    'fastervit-4_in21k-pre_3rdparty_in1k-512px': ('faster_vit_4_21k_512', 512, 512, 'squash'),
-    'fastervit-4_in21k-pre_3rdparty_in1k-768px': ('faster_vit_4_21k_768', 768, 825, 'squash'),
+    **{f'fastervit-{k}_32xb128_in1k': get_variant(str(k)) for k in range(7)},
+    **{'fastervit-4_in21k-pre_3rdparty_in1k' + ('' if s == 224 else f'-{s}px'):
+       get_variant(f'4-21k-{s}') for s in (224, 384, 512, 768)},
 }
 
 

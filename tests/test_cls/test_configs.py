@@ -25,13 +25,17 @@ def test_one_config_per_published_checkpoint():
 
 @pytest.mark.parametrize('stem', sorted(VARIANTS))
 def test_model_is_the_published_one(stem):
-    """Arch, head width and, built on the meta device, the published parameter count."""
-    arch = VARIANTS[stem][0]
+    """Arch, drop path and head width of the variant table and, built on the meta device, the
+    published parameter count."""
+    variant = VARIANTS[stem]
+    arch = variant.name
     cfg = _cfg(stem)
     assert cfg.default_scope == 'mmpretrain'
     assert 'fastervit_mm.models.classifiers' in cfg.custom_imports['imports']
     assert cfg.model.type == 'fastervit_mm.FasterViTClassifier'
     assert cfg.model.backbone.arch == arch and tuple(cfg.model.backbone.out_indices) == (3, )
+    assert cfg.model.backbone.drop_path_rate == variant.drop_path_rate
+    assert cfg.model.head.in_channels == variant.channels[-1]
     init_default_scope('mmpretrain')
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
@@ -68,7 +72,8 @@ CROP_PCT = {'fastervit-0_32xb128_in1k': 0.875, 'fastervit-4_in21k-pre_3rdparty_i
 def test_test_pipeline_is_timm_eval(stem):
     """The test pipeline equals timm's evaluation transform with the published crop_pct and crop
     mode, pixel for pixel, on a non-square image."""
-    _, size, resize, mode = VARIANTS[stem]
+    variant = VARIANTS[stem]
+    size, resize, mode = variant.img_size, variant.resize_size, variant.crop_mode
     cfg = _cfg(stem)
     pipeline = cfg.test_dataloader.dataset.pipeline
     assert cfg.val_dataloader.dataset.pipeline == pipeline
@@ -79,6 +84,7 @@ def test_test_pipeline_is_timm_eval(stem):
     img = rng.integers(0, 256, (size + 77, size + 141, 3), dtype=np.uint8)
     out = _pipeline_output(pipeline, img)
     crop_pct = CROP_PCT.get(stem, 1.0)
+    assert crop_pct == variant.crop_pct
     assert int(np.floor(size / crop_pct)) == resize
     ref = _timm_eval(img, size, crop_pct, mode)
     assert out.shape == ref.shape == (size, size, 3)

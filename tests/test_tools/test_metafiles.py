@@ -58,8 +58,8 @@ def test_imagenet_entries():
         layouts = json.load(f)
     models = {m['Name']: m for path, m in _models() if 'fastervit/' in path}
     assert sorted(models) == sorted(VARIANTS)
-    for name, (arch, size, _, _) in VARIANTS.items():
-        m = models[name]
+    for name, variant in VARIANTS.items():
+        arch, size, m = variant.name, variant.img_size, models[name]
         assert m['Metadata']['Parameters'] == layouts[arch]['params'], name
         assert m['Metadata']['FLOPs'] / 1e9 == pytest.approx(SPEC_GMACS[arch], rel=0.02), name
         assert m['Metadata']['Input Size'] == size
@@ -67,6 +67,12 @@ def test_imagenet_entries():
         assert m['Weights'] == HF + WEIGHTS.get(arch, default), name
         metrics = m['Results'][0]['Metrics']
         assert 80 < metrics['Top 1 Accuracy'] < 90 and 95 < metrics['Top 5 Accuracy'] < 99
+        # ... and exactly what the variant table holds
+        assert (m['Metadata']['Parameters'], m['Metadata']['FLOPs']) == (variant.params,
+                                                                         variant.macs), name
+        assert m['Weights'] == m['Converted From']['Weights'] == variant.url, name
+        assert (metrics['Top 1 Accuracy'], metrics['Top 5 Accuracy']) == (variant.top1,
+                                                                          variant.top5), name
 
 
 def test_dense_entries_have_no_weights_and_mark_paper_results():

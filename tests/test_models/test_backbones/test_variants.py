@@ -70,8 +70,8 @@ def test_native_resolution_and_checkpoints():
         'fastervit_4_21k_224_w14.pth.tar', 'fastervit_4_21k_384_w24.pth.tar',
         'fastervit_4_21k_512_w32.pth.tar', 'fastervit_4_21k_768_w48.pth.tar'
     ]
-    assert get_variant('faster_vit_0').resize_size == 256  # 224 / 0.875
-    assert get_variant('4-21k-768').resize_size == 825
+    resize = {n: v.resize_size for n, v in VARIANTS.items() if v.resize_size != v.img_size}
+    assert resize == dict(faster_vit_0_224=256, faster_vit_4_21k_224=235, faster_vit_4_21k_768=825)
 
 
 def test_counted_parameters_equal_the_published_models():
@@ -119,3 +119,35 @@ def test_unknown_name_is_a_clear_error():
         get_variant('faster_vit_7')
     assert get_variant('FASTER_VIT_3_224') is VARIANTS['faster_vit_3_224']
     assert variants.CHECKPOINT_URL.endswith('/resolve/main/')
+
+
+def _published_configs():
+    """The configs of published variants (demo configs use a tiny arch; DINO's backbone differs
+    from the ImageNet recipe by design, spec §3.2)."""
+    import glob
+    from .conftest import REPO_ROOT
+    return sorted(p for d in ('fastervit', 'mask_rcnn', 'cascade_rcnn', 'upernet')
+                  for p in glob.glob(str(REPO_ROOT / 'configs' / d / '*.py')))
+
+
+@pytest.mark.parametrize('path', _published_configs(), ids=lambda p: p.split('configs/')[-1])
+def test_configs_agree_with_the_table(path):
+    """Every config's backbone takes a published arch with its table facts: drop-path rate,
+    checkpoint, and the channels the neck / heads are given."""
+    from mmengine.config import Config
+    model = Config.fromfile(path).model
+    backbone = model.backbone
+    assert backbone.type == 'fastervit_mm.FasterViT'
+    v = get_variant(backbone.arch)
+    assert backbone.drop_path_rate == v.drop_path_rate
+    channels = [v.channels[i] for i in backbone.get('out_indices', (0, 1, 2, 3))]
+    if 'neck' in model and 'in_channels' in model.neck:
+        assert list(model.neck.in_channels) == channels
+    if 'decode_head' in model:
+        assert list(model.decode_head.in_channels) == channels
+        assert model.auxiliary_head.in_channels == v.channels[2]
+    if 'head' in model:
+        assert model.head.in_channels == v.channels[-1]
+    checkpoint = (backbone.get('init_cfg') or {}).get('checkpoint')
+    if checkpoint is not None:
+        assert checkpoint == v.url
