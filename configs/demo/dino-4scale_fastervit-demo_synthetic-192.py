@@ -1,0 +1,109 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+# The DINO CPU demo: DINO 4-scale with a small FasterViT, trained from scratch on the embedded
+# synthetic shapes dataset (tools/misc/make_demo_data.py; COCO format, 4 classes, 192x192). It
+# inherits the real FasterViT-0 DINO config and changes the data and what a 2-core CPU needs: an
+# iteration-based schedule, a narrower/shallower FasterViT (same layout as the Mask R-CNN demo's:
+# conv stages 1-2, HAT stage 3, window attention stage 4), BN instead of SyncBN, a narrower and
+# shallower transformer (mmdet 3.3's DINO decoder requires embed_dims 256) with fewer queries, one
+# fixed image scale, and the full learning rate for
+# the backbone (it has no ImageNet weights here, the real config's lr_mult 0.1 assumes them).
+_base_ = '../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py'
+
+data_root = 'data/synthetic_coco/'
+metainfo = dict(
+    classes=('circle', 'square', 'triangle', 'star'),
+    palette=[(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)])
+image_scale = (192, 192)
+ffn_channels = 512  # the real config's 2048
+max_iters = 450  # about 30 minutes at 3.7 s per iteration on the shared 2-core machine
+
+model = dict(
+    num_queries=100,
+    backbone=dict(
+        arch=dict(
+            _delete_=True,
+            dim=32,
+            in_dim=32,
+            depths=[1, 2, 2, 1],
+            num_heads=[2, 2, 4, 8],
+            window_size=[7, 7, 7, 7],
+            ct_size=2,
+            mlp_ratio=2,
+            hat=[False, False, True, False]),
+        drop_path_rate=0.,
+        norm_cfg=dict(type='BN'),
+        init_cfg=None),  # trained from scratch: no ImageNet weights on this machine
+    neck=dict(in_channels=[64, 128, 256]),
+    encoder=dict(
+        num_layers=3,
+        layer_cfg=dict(
+            ffn_cfg=dict(feedforward_channels=ffn_channels))),
+    decoder=dict(
+        num_layers=3,
+        layer_cfg=dict(
+            ffn_cfg=dict(feedforward_channels=ffn_channels))),
+    bbox_head=dict(num_classes=len(metainfo['classes'])),
+    dn_cfg=dict(group_cfg=dict(num_dn_queries=30)),
+    test_cfg=dict(max_per_img=50))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=image_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=image_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/instances_val.json',
+        data_prefix=dict(img='val/'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+test_evaluator = val_evaluator
+
+# Iteration-based, so that training resumes mid-run exactly where it stopped.
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 3)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        begin=0,
+        end=max_iters,
+        milestones=[int(max_iters * 0.8)],
+        gamma=0.1)
+]
+optim_wrapper = dict(
+    optimizer=dict(lr=4e-4), paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0)}))
+default_hooks = dict(
+    logger=dict(interval=25),
+    checkpoint=dict(by_epoch=False, interval=500, max_keep_ckpts=2))
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)
+auto_scale_lr = dict(enable=False)
