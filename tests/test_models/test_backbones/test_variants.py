@@ -151,3 +151,19 @@ def test_configs_agree_with_the_table(path):
     checkpoint = (backbone.get('init_cfg') or {}).get('checkpoint')
     if checkpoint is not None:
         assert checkpoint == v.url
+
+
+def test_model_zoo_doc_agrees_with_the_table():
+    """docs/model_zoo.md's ImageNet table: resolution, eval crop, results and weights per config."""
+    from test_cls.conftest import VARIANTS as CONFIG_VARIANTS
+    from .conftest import REPO_ROOT
+    rows = {}
+    for line in (REPO_ROOT / 'docs' / 'model_zoo.md').read_text().splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if len(cells) == 7 and cells[1].startswith('`'):
+            rows[cells[1].strip('`')] = cells[2:]
+    assert sorted(rows) == sorted(CONFIG_VARIANTS)
+    for stem, v in CONFIG_VARIANTS.items():
+        expected = [str(v.img_size), f'{v.crop_pct}, {v.crop_mode}', str(v.top1), str(v.top5),
+                    f'[{v.checkpoint}]({v.url})']
+        assert rows[stem] == expected, stem
