@@ -157,7 +157,7 @@ def test_import_enables_checkpoint_diagnostics(tmp_path):
         assert 'fastervit_mm.engine' not in sys.modules, 'fastervit_mm.engine imported'
         print('with:', load({str(bad)!r}))
         schemes = dict(CheckpointLoader._schemes)
-        fastervit_mm.compat.apply_all()
+        fastervit_mm.checkpoint.patch_checkpoint_loading()
         assert CheckpointLoader._schemes == schemes
         print('good:', load({str(good)!r}))
     ''')

@@ -15,8 +15,8 @@ import sys
 import pytest
 import torch
 
-from fastervit_mm.engine.checkpoint import (TMP_MARK, AtomicCheckpointHook, AtomicLocalBackend,
-                                            atomic_write, remove_stale_temporaries)
+from fastervit_mm.checkpoint import TMP_MARK, atomic_write, remove_stale_temporaries
+from fastervit_mm.engine.checkpoint import AtomicCheckpointHook, AtomicLocalBackend
 from fastervit_mm.registry import HOOKS
 from conftest import REPO_ROOT
 from .conftest import tool_env

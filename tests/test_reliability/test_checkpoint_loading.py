@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 
 from fastervit_mm.models import FasterViT
-from fastervit_mm.utils import (CheckpointLoadError, extract_state_dict, load_pretrained,
-                                read_checkpoint)
+from fastervit_mm.checkpoint import (CheckpointLoadError, extract_state_dict, load_pretrained,
+                                     read_checkpoint)
 from .conftest import DEMO_CONFIG, TINY_ARCH, parity_case
 
 OTHER_ARCH = dict(TINY_ARCH, dim=24, depths=[1, 2, 2, 1])  # "another variant"

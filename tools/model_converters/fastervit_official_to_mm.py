@@ -21,8 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 
-from fastervit_mm.compat import allow_checkpoint_globals  # noqa: E402
-from fastervit_mm.models.backbones.fastervit import convert_official_state_dict  # noqa: E402
+from fastervit_mm.checkpoint import convert_official_state_dict  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -36,8 +35,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    allow_checkpoint_globals()
-    checkpoint = torch.load(args.src, map_location='cpu')
+    checkpoint = torch.load(args.src, map_location='cpu')  # importing fastervit_mm allow-lists
     state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
     os.makedirs(os.path.dirname(os.path.abspath(args.dst)), exist_ok=True)
     torch.save(state_dict, args.dst)

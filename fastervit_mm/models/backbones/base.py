@@ -212,7 +212,7 @@ class HierarchicalBackbone(BaseModule):
         """Initialise; ``init_cfg=dict(type='Pretrained', checkpoint=...)`` loads strictly.
 
         mmengine's ``Pretrained`` only logs a warning for weights that do not fit, leaving them
-        random; here :func:`fastervit_mm.utils.load_pretrained` raises an error naming the file
+        random; here :func:`fastervit_mm.checkpoint.load_pretrained` raises an error naming the file
         and the first mismatched keys and shapes. It unwraps ``state_dict`` / ``model`` / EMA
         copies and ``module.`` prefixes, takes ``backbone.`` keys from a whole-model file, and
         lets output norms the file lacks (``norm0``-``norm2`` of a classification checkpoint)
@@ -224,7 +224,7 @@ class HierarchicalBackbone(BaseModule):
         if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
             super().init_weights()
             return
-        from fastervit_mm.utils.checkpoint import load_pretrained
+        from fastervit_mm.checkpoint import load_pretrained
         self.init_cfg = None
         try:
             super().init_weights()

@@ -13,20 +13,16 @@ import numbers
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch.nn as nn
-from torch import Tensor
 
+from fastervit_mm.checkpoint.published import published_to_backbone
+from fastervit_mm.compat import register_load_state_dict_pre_hook
 from fastervit_mm.registry import MODELS
 from ..layers.conv import ConvStage, Downsample, Stem
 from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d, build_norm
-from ..layers.pos_embed import STALE_CACHE_KEYS
 from .base import HierarchicalBackbone
 from .variants import ALIASES, VARIANTS
 
-from fastervit_mm.compat import allow_checkpoint_globals, register_load_state_dict_pre_hook
-
-# published checkpoints hold an argparse.Namespace: allow-list it for torch.load(weights_only=True)
-allow_checkpoint_globals()
 
 @MODELS.register_module()
 class FasterViT(HierarchicalBackbone):
@@ -209,66 +205,10 @@ class FasterViT(HierarchicalBackbone):
 
     # ------------------------------------------------------------------ checkpoints
     def _load_official_names(self, module, state_dict, prefix, *args) -> None:
-        """Load-state-dict pre-hook: published final ``norm`` -> ``norm3``; ``head`` dropped."""
-        convert_official_keys(state_dict, prefix, 3 in self.out_indices)
-
-
-def convert_official_keys(state_dict: dict, prefix: str = '', keep_norm: bool = True) -> dict:
-    """Rename, in place, a published FasterViT state dict's keys under ``prefix`` to this backbone.
-
-    ``norm.*`` becomes ``norm3.*`` (dropped if ``keep_norm`` is False) and ``head.*`` is dropped.
-    Position-bias caches and the carrier initialiser's aliased conv are handled by the layers' own
-    pre-hooks. Returns ``state_dict``.
-    """
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        name = key[len(prefix):]
-        if name.startswith('head.'):
-            state_dict.pop(key)
-        elif name.startswith('norm.'):
-            value = state_dict.pop(key)
-            if keep_norm:
-                state_dict.setdefault(f'{prefix}norm3.{name[5:]}', value)
-    return state_dict
-
-
-def convert_official_state_dict(state_dict: dict, backbone_only: bool = False) -> Dict[str, Tensor]:
-    """Convert a published FasterViT state dict (or checkpoint) offline to this package's names.
-
-    Loading does not need this (the pre-hooks do the same on the fly); it gives a clean file.
-    ``module.`` prefixes are stripped, position-bias caches and the carrier initialiser's aliased
-    conv are dropped, ``norm`` becomes ``norm3``. With ``backbone_only`` the classifier is dropped
-    and keys are the backbone's own; otherwise they are those of an mmpretrain ``ImageClassifier``
-    (``backbone.*`` plus ``head.fc.*`` of a ``LinearClsHead``).
-
-    Args:
-        state_dict (dict): Published weights, or a checkpoint holding them under ``state_dict`` or
-            ``model``.
-        backbone_only (bool): Keep only the backbone. Defaults to False.
-
-    Returns:
-        dict: The converted state dict.
-    """
-    for key in ('state_dict', 'model'):
-        if key in state_dict and isinstance(state_dict[key], dict):
-            state_dict = state_dict[key]
-    sd = {(k[7:] if k.startswith('module.') else k): v for k, v in state_dict.items()}
-    out = {}
-    for key, value in sd.items():
-        if key.rsplit('.', 1)[-1] in STALE_CACHE_KEYS:
-            continue
-        if '.to_global_feature.pos.' in key:
-            target = key.replace('.to_global_feature.pos.', '.pos_embed.')
-            if target in sd:
-                continue
-            key = target
-        out[key] = value
-    head = {k[5:]: out.pop(k) for k in list(out) if k.startswith('head.')}
-    convert_official_keys(out)
-    if backbone_only:
-        return out
-    out = {f'backbone.{k}': v for k, v in out.items()}
-    out.update({f'head.fc.{k}': v for k, v in head.items()})
-    return out
+        """Load-state-dict pre-hook: the published names under ``prefix`` become this backbone's
+        (:func:`fastervit_mm.checkpoint.published_to_backbone`: caches and ``head`` dropped, the
+        carrier initialiser's alias taken, ``norm`` -> ``norm3``)."""
+        published_to_backbone(state_dict, prefix, keep_norm=3 in self.out_indices)
 
 
 def fastervit(arch: Union[str, dict] = 'faster_vit_0_224', **kwargs) -> FasterViT:

@@ -8,7 +8,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from fastervit_mm.models import FasterViT, convert_official_state_dict
+from fastervit_mm.checkpoint import (STALE_CACHE_KEYS, convert_official_state_dict,
+                                     is_published_layout, published_to_classifier,
+                                     to_published_layout)
+from fastervit_mm.models import FasterViT
 from .conftest import REPO_ROOT, TINY_ARCH, rel_err, require_parity_dir
 
 CASE = 'case_hat_s3_224.pt'
@@ -160,3 +163,62 @@ def test_converter_tool(tmp_path):
     assert set(full) == {f'backbone.{k}' for k in backbone_sd} | {'head.fc.weight', 'head.fc.bias'}
     assert torch.equal(full['head.fc.weight'], case['state_dict']['head.weight'])
     assert full.keys() == convert_official_state_dict(case['state_dict']).keys()
+
+
+def test_backbone_hook_alone_maps_the_published_layout():
+    """The backbone's one pre-hook handles every published difference (caches, alias, norm, head):
+    with every other module's pre-hooks removed, the published state dict loads strictly and
+    reproduces the published features."""
+    case = _official_case()
+    model = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    for name, module in model.named_modules():
+        if name:
+            module._load_state_dict_pre_hooks.clear()
+    sd = dict(case['state_dict'])
+    pos = 'levels.2.global_tokenizer.pos_embed.weight'
+    assert 'levels.2.global_tokenizer.to_global_feature.pos.weight' in sd
+    assert any(k.endswith(STALE_CACHE_KEYS) for k in sd)
+    sd.pop(pos)  # only the alias is given
+    model.load_state_dict(sd, strict=True)
+    assert torch.equal(model.get_parameter(pos),
+                       case['state_dict']['levels.2.global_tokenizer.to_global_feature.pos.weight'])
+    model.eval()
+    with torch.no_grad():
+        features = model.forward_raw(case['input'])
+    for i, (f, ref) in enumerate(zip(features, case['features'])):
+        assert rel_err(f, ref) < 1e-5, i
+
+
+def test_to_published_layout_is_the_reverse():
+    """ours -> published gives exactly the published keys (less caches and head) with the same
+    tensors, and maps back to ours."""
+    case = _official_case()
+    model = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    model.load_state_dict(case['state_dict'], strict=False)
+    published = to_published_layout(model.state_dict())
+    expected = {k for k in case['state_dict']
+                if not k.endswith(STALE_CACHE_KEYS) and not k.startswith('head.')}
+    assert set(published) == expected
+    assert all(torch.equal(published[k], case['state_dict'][k]) for k in expected)
+    classifier_keys = to_published_layout(convert_official_state_dict(case['state_dict']))
+    assert set(classifier_keys) == expected | {'head.weight', 'head.bias'}
+    other = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    other.load_state_dict(published, strict=True)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                 other.state_dict().values()))
+
+
+def test_classifier_layout_mapping():
+    """published -> backbone.* / head.fc.*, idempotent; other layouts pass unchanged."""
+    case = _official_case()
+    sd = published_to_classifier(dict(case['state_dict']))
+    assert sd.keys() == convert_official_state_dict(case['state_dict']).keys()
+    assert {k.split('.')[0] for k in sd} == {'backbone', 'head'}
+    assert torch.equal(sd['head.fc.weight'], case['state_dict']['head.weight'])
+    assert torch.equal(sd['backbone.norm3.weight'], case['state_dict']['norm.weight'])
+    again = published_to_classifier(dict(sd))
+    assert again.keys() == sd.keys()
+    prefixed = published_to_classifier({f'model.{k}': v for k, v in case['state_dict'].items()},
+                                       'model.')
+    assert set(prefixed) == {f'model.{k}' for k in sd}
+    assert not is_published_layout(sd) and is_published_layout(case['state_dict'])

@@ -18,7 +18,10 @@ message that names no file. This module provides:
   :class:`CheckpointLoadError` listing the first mismatched shapes, missing and unexpected keys;
 * :func:`register_checkpoint_diagnostics`: route mmengine's local-file loader (``load_from``,
   ``--resume``, ``init_model``) through :func:`read_checkpoint`; ``import fastervit_mm`` does it
-  (:func:`fastervit_mm.compat.apply_all`).
+  (:func:`fastervit_mm.checkpoint.patch_checkpoint_loading`).
+
+Nothing here knows a model class: what is FasterViT-specific (the published layout, naming the
+variant a file looks like) comes from :mod:`.published` and from the model being loaded into.
 """
 import os
 import os.path as osp
@@ -31,9 +34,11 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
+from .published import describe_fastervit_weights
+
 __all__ = [
     'CheckpointLoadError', 'StateDictReport', 'read_checkpoint', 'extract_state_dict',
-    'strip_wrapper_prefixes', 'check_state_dict', 'load_pretrained',
+    'strip_wrapper_prefixes', 'apply_load_pre_hooks', 'check_state_dict', 'load_pretrained',
     'register_checkpoint_diagnostics'
 ]
 
@@ -203,7 +208,8 @@ def register_checkpoint_diagnostics() -> None:
 
     ``Runner.load_checkpoint`` / ``resume`` / ``load_from`` and ``init_model`` then name the
     file and the likely cause when it cannot be read. Valid files load exactly as before.
-    Called when :mod:`fastervit_mm` is imported (:func:`fastervit_mm.compat.apply_all`).
+    Called when :mod:`fastervit_mm` is imported
+    (:func:`~fastervit_mm.checkpoint.patch_checkpoint_loading`).
     """
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_checked, force=True)
@@ -331,40 +337,22 @@ def check_state_dict(model: nn.Module,
     return StateDictReport(matched, mismatched, missing, unexpected)
 
 
-def _checkpoint_identity(checkpoint: Any, state_dict: Mapping[str, Any]) -> str:
-    """What the file says or suggests it was trained as (for error messages), or ''."""
+def _checkpoint_identity(checkpoint: Any, state_dict: Mapping[str, Any], model: nn.Module) -> str:
+    """What the file says or suggests it was trained as (for error messages), or ''.
+
+    The variants are named from the model's ``arch_zoo`` (e.g. ``FasterViT.arch_zoo``), if any.
+    """
     hints = []
     if isinstance(checkpoint, Mapping):
         if isinstance(checkpoint.get('arch'), str):
             hints.append(f'arch={checkpoint["arch"]!r}')
-        model = getattr(checkpoint.get('args'), 'model', None)
-        if isinstance(model, str):
-            hints.append(f'args.model={model!r}')
-    guess = _guess_fastervit_arch(state_dict)
+        model_name = getattr(checkpoint.get('args'), 'model', None)
+        if isinstance(model_name, str):
+            hints.append(f'args.model={model_name!r}')
+    guess = describe_fastervit_weights(state_dict, getattr(model, 'arch_zoo', None))
     if guess:
         hints.append(guess)
     return ', '.join(hints)
-
-
-def _guess_fastervit_arch(state_dict: Mapping[str, Any]) -> str:
-    """'dim=.., in_dim=.., depths=[..] (= <published variant>)' for a FasterViT layout, or ''."""
-    try:
-        in_dim = state_dict['patch_embed.conv_down.0.weight'].shape[0]
-        dim = state_dict['patch_embed.conv_down.3.weight'].shape[0]
-    except (KeyError, AttributeError, IndexError):
-        return ''
-    depths = []
-    for i in range(4):
-        blocks = {int(m.group(1)) for k in state_dict
-                  for m in [re.match(rf'levels\.{i}\.blocks\.(\d+)\.', k)] if m}
-        depths.append(max(blocks) + 1 if blocks else 0)
-    text = f'the weights look like dim={dim}, in_dim={in_dim}, depths={depths}'
-    from fastervit_mm.models import FasterViT
-    names = [n for n, a in FasterViT.arch_zoo.items()
-             if (a['dim'], a['in_dim'], a['depths']) == (dim, in_dim, depths)]
-    if names:
-        text += f' ({" / ".join(names[:3])})'
-    return text
 
 
 def load_pretrained(model: nn.Module,
@@ -407,7 +395,7 @@ def load_pretrained(model: nn.Module,
     if fatal:
         what = type(model).__name__
         message = f'does not fit this {what} (weights from "{source}"):\n  {report.describe()}'
-        identity = _checkpoint_identity(checkpoint, state_dict)
+        identity = _checkpoint_identity(checkpoint, state_dict, model)
         if identity:
             message += f'\n  The checkpoint: {identity}.'
         if not report.matched:
