@@ -33,7 +33,6 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from fastervit_mm.analysis import model_factory
-from fastervit_mm.models.layers.attention import always_sdpa
 
 #: fvcore operator names (namespace stripped) that are convolutions or matrix products.
 MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm', 'einsum',
@@ -83,8 +82,8 @@ def count(spec: str,
     """
     model, inputs = model_factory.build(spec, shape, 1, cfg_options)
     inner = model.model
-    # attention through SDPA, whose handler separates the attention products
-    with torch.no_grad(), always_sdpa():
+    # traced graphs hold attention as SDPA, whose handler separates the attention products
+    with torch.no_grad():
         if deploy:
             for m in inner.modules():
                 if hasattr(m, 'switch_to_deploy') and hasattr(m, 'get_layer_depth'):

@@ -236,11 +236,12 @@ class HierarchicalBackbone(BaseModule):
                         prefer_ema=cfg.get('prefer_ema', False))
 
     def switch_to_deploy(self) -> None:
-        """Cache every position bias/embedding per input geometry (outputs are unchanged).
+        """Freeze every position bias/embedding per input geometry (outputs are unchanged).
 
-        The position MLPs are then evaluated once per geometry, without the weight check that
-        inference outside deploy mode does before reusing a term, and also for training forwards.
-        Call it after the weights are final; loading a state dict clears the caches.
+        Outside deploy mode these terms are reused only in inference and recomputed after any
+        ``train()``/``eval()`` call (see :mod:`~..layers.inference_cache`); in deploy mode they are
+        also reused in training and across mode switches. Call it after the weights are final;
+        loading a state dict or moving the model clears the terms.
         """
         for m in self.modules():
             if m is not self and hasattr(m, 'switch_to_deploy'):

@@ -18,7 +18,7 @@ from fastervit_mm.checkpoint.published import published_to_backbone
 from fastervit_mm.compat import register_load_state_dict_pre_hook
 from fastervit_mm.registry import MODELS
 from ..layers.conv import ConvStage, Downsample, Stem
-from ..layers.hat import HATStage
+from ..layers.hat import HAT, HATStage, PublishedAnyResHAT
 from ..layers.norm import LayerNorm2d, build_norm
 from .base import HierarchicalBackbone
 from .variants import ALIASES, VARIANTS
@@ -122,7 +122,8 @@ class FasterViT(HierarchicalBackbone):
                     ct_size=s['ct_size'], mlp_ratio=s['mlp_ratio'], qkv_bias=s['qkv_bias'],
                     drop=drop_rate, attn_drop=attn_drop_rate, drop_path=rates,
                     layer_scale=s['layer_scale'], hat=s['hat'][i],
-                    do_propagation=s['do_propagation'], published_anyres=self.compat_anyres[i],
+                    do_propagation=s['do_propagation'],
+                    block_type=PublishedAnyResHAT if self.compat_anyres[i] else HAT,
                     downsample=downsample, with_cp=with_cp)
             self.levels.append(stage)
 

@@ -1,43 +1,28 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Multi-head self-attention with an additive position bias, on PyTorch's fused SDPA.
+"""Multi-head self-attention with an additive position bias.
 
-One measured exception: CPU inference on short sequences (at most :data:`CPU_MATMUL_MAX_TOKENS`
-tokens, e.g. FasterViT's 7x7 windows plus their carrier tokens). PyTorch's CPU flash kernel
-splits such sequences into 32-row blocks and runs two tiny GEMMs per block and head; one batched
-``matmul -> + bias -> softmax -> matmul`` over all windows and heads is faster there (FasterViT-0
-whole model, 2 threads: 1.02-1.05x at 224² batch 8, 1.04x at 512², 1.03x at 800x1344; outputs
-within 1e-6). GPUs, training and longer sequences keep SDPA.
+The reference math is :meth:`WindowAttention.attention_math` (``softmax(q k^T * scale + bias) v``);
+PyTorch's fused ``scaled_dot_product_attention`` computes the same and is the default kernel. Which
+one runs is chosen per instance by ``fused_attn`` (as timm's attention modules do):
+
+* ``True``: always SDPA; ``False``: always the reference math;
+* ``None`` (default): SDPA, except in eager CPU inference on short sequences (at most
+  :attr:`WindowAttention.short_cpu_tokens`, e.g. FasterViT's 7x7 windows plus their carrier
+  tokens) with a shared 3-D bias. PyTorch's CPU flash kernel splits such sequences into 32-row
+  blocks of tiny GEMMs; one batched ``matmul -> softmax -> matmul`` over all windows and heads is
+  faster there. Traced, exported and compiled graphs always get SDPA, so that counters and
+  runtimes see the attention as one operation.
 """
-import contextlib
-from typing import Iterator, Optional
+from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from fastervit_mm.compat import is_compiling
 from .inplace import _no_graph
 from .pos_embed import ContinuousPositionBias
-
-#: Longest sequence that CPU inference runs as explicit batched matmuls (0: always SDPA).
-CPU_MATMUL_MAX_TOKENS = 64
-
-
-@contextlib.contextmanager
-def always_sdpa() -> Iterator[None]:
-    """Run every attention through SDPA inside the block (e.g. for operation counters that
-    recognise the SDPA op)."""
-    global CPU_MATMUL_MAX_TOKENS
-    saved, CPU_MATMUL_MAX_TOKENS = CPU_MATMUL_MAX_TOKENS, 0
-    try:
-        yield
-    finally:
-        CPU_MATMUL_MAX_TOKENS = saved
-
-
-def _short_cpu_inference(x: Tensor, bias: Optional[Tensor]) -> bool:
-    return (x.shape[1] <= CPU_MATMUL_MAX_TOKENS and x.device.type == 'cpu' and bias is not None
-            and bias.dim() == 3 and _no_graph(x))
 
 
 class WindowAttention(nn.Module):
@@ -53,7 +38,11 @@ class WindowAttention(nn.Module):
         qk_scale (float, optional): Logit scale. Defaults to ``head_dim ** -0.5``.
         attn_drop (float): Dropout on the attention weights. Defaults to 0.
         proj_drop (float): Dropout after the output projection. Defaults to 0.
+        fused_attn (bool, optional): Kernel choice, see the module docstring. Defaults to None.
     """
+
+    #: Longest sequence that ``fused_attn=None`` runs with the reference math in CPU inference.
+    short_cpu_tokens = 64
 
     def __init__(self,
                  dim: int,
@@ -61,7 +50,8 @@ class WindowAttention(nn.Module):
                  qkv_bias: bool = True,
                  qk_scale: Optional[float] = None,
                  attn_drop: float = 0.,
-                 proj_drop: float = 0.) -> None:
+                 proj_drop: float = 0.,
+                 fused_attn: Optional[bool] = None) -> None:
         super().__init__()
         if dim % num_heads:
             raise ValueError(f'dim {dim} is not divisible by num_heads {num_heads}')
@@ -73,6 +63,7 @@ class WindowAttention(nn.Module):
         self.attn_drop = attn_drop
         self.proj_drop = nn.Dropout(proj_drop) if proj_drop > 0 else nn.Identity()
         self.pos_emb_funct = ContinuousPositionBias(num_heads)
+        self.fused_attn = fused_attn
 
     def forward(self, x: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         """x: (B', N, C) with B' = batch * windows.
@@ -82,14 +73,32 @@ class WindowAttention(nn.Module):
         """
         B, N, C = x.shape
         qkv = self.qkv(x).view(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        if _short_cpu_inference(x, bias):
-            q, k, v = qkv.contiguous().unbind(0)
-            attn = torch.matmul(q, k.transpose(-2, -1)).mul_(self.scale).add_(bias.to(q.dtype))
-            x = torch.matmul(torch.softmax(attn, -1), v)
-        else:
+        if self._use_sdpa(x, bias):
             x = self._sdpa(*qkv.unbind(0), bias)
+        else:
+            x = self.attention_math(*qkv.contiguous().unbind(0), bias)
         x = x.transpose(1, 2).reshape(B, N, C)
         return self.proj_drop(self.proj(x))
+
+    def _use_sdpa(self, x: Tensor, bias: Optional[Tensor]) -> bool:
+        if self.fused_attn is not None:
+            return self.fused_attn
+        short_cpu_inference = (x.shape[1] <= self.short_cpu_tokens and x.device.type == 'cpu'
+                               and bias is not None and bias.dim() == 3 and _no_graph(x))
+        return not short_cpu_inference or torch.jit.is_tracing() or is_compiling()
+
+    def attention_math(self, q: Tensor, k: Tensor, v: Tensor, bias: Optional[Tensor]) -> Tensor:
+        """The reference: ``softmax(q k^T * scale + bias) v`` on (B', heads, N, head_dim) inputs.
+
+        ``bias`` is (heads, N, N), or (nW, heads, N, N) for the nW windows of each image.
+        """
+        attn = torch.matmul(q, k.transpose(-2, -1)).mul_(self.scale)  # a fresh temporary
+        if bias is not None and bias.dim() == 4:
+            attn = (attn.view(-1, *bias.shape) + bias.to(q.dtype)).view(attn.shape)
+        elif bias is not None:
+            attn = attn.add_(bias.to(q.dtype))
+        attn = F.dropout(torch.softmax(attn, -1), self.attn_drop, self.training)
+        return torch.matmul(attn, v)
 
     def _sdpa(self, q: Tensor, k: Tensor, v: Tensor, bias: Optional[Tensor]) -> Tensor:
         if bias is not None:

@@ -3,28 +3,23 @@
 
 Module names follow the published model, so its checkpoints load without renaming.
 """
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from fastervit_mm.compat import is_compiling
 from .drop_path import DropPath
-from .inplace import add_residual, gelu_
+from .inference_cache import InferenceCache
+from .inplace import GELU, add_residual
 from .norm import LayerNorm2d, build_norm
 
 
-def conv_norm(conv: nn.Conv2d, norm: nn.Module, x: Tensor) -> Tensor:
-    """``norm(conv(x))``; a BatchNorm using running statistics is folded into the convolution.
-
-    Folding saves a full pass over the map in inference (and with frozen BatchNorms).
-    """
-    if (not isinstance(norm, _BatchNorm) or norm.training or norm.running_var is None
-            or conv.padding_mode != 'zeros'):
-        return norm(conv(x))
+def fold_batchnorm(conv: nn.Conv2d, norm: _BatchNorm) -> nn.Conv2d:
+    """A new convolution computing ``norm(conv(x))`` for a BatchNorm using running statistics."""
     scale = torch.rsqrt(norm.running_var + norm.eps)
     if norm.weight is not None:
         scale = scale * norm.weight
@@ -32,11 +27,56 @@ def conv_norm(conv: nn.Conv2d, norm: nn.Module, x: Tensor) -> Tensor:
     shift = shift * scale
     if norm.bias is not None:
         shift = shift + norm.bias
-    weight = conv.weight * scale.view(-1, 1, 1, 1)
-    return F.conv2d(x, weight, shift, conv.stride, conv.padding, conv.dilation, conv.groups)
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
+                      conv.padding, conv.dilation, conv.groups, bias=True,
+                      device=conv.weight.device, dtype=conv.weight.dtype)
+    with torch.no_grad():
+        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias.copy_(shift)
+    return fused.requires_grad_(False)
 
 
-class Stem(nn.Module):
+def fold_layers(layers: Sequence[nn.Module]) -> List[nn.Module]:
+    """``layers`` with every Conv2d -> eval-mode BatchNorm pair replaced by one folded Conv2d."""
+    out = []
+    for layer in layers:
+        if (out and isinstance(layer, _BatchNorm) and layer.running_var is not None
+                and type(out[-1]) is nn.Conv2d and out[-1].padding_mode == 'zeros'):
+            out[-1] = fold_batchnorm(out[-1], layer)
+        else:
+            out.append(layer)
+    return out
+
+
+class ConvNormChain(InferenceCache):
+    """Base of modules computing a chain of layers with conv -> BatchNorm pairs (:meth:`layers`).
+
+    :meth:`run_layers` is the reference ``for layer in layers: x = layer(x)``. In inference it
+    runs the chain with each BatchNorm folded into its convolution (:func:`fold_layers`), which
+    saves a pass over the map; the folded convs are computed once and dropped whenever the weights
+    may change (:class:`~.inference_cache.InferenceCache`; here also in deploy mode).
+    """
+
+    def layers(self) -> Sequence[nn.Module]:
+        raise NotImplementedError
+
+    def cache_applies(self) -> bool:
+        return not (self.training or torch.is_grad_enabled() or is_compiling())
+
+    def run_layers(self, x: Tensor) -> Tensor:
+        layers = self.layers()
+        if self.cache_applies() and not any(m.training for m in layers):
+            layers = self.cached('folded', lambda: fold_layers(layers))
+        for layer in layers:
+            x = layer(x)
+        return x
+
+    def train(self, mode: bool = True) -> 'ConvNormChain':
+        self.clear_inference_cache()  # also in deploy mode: training changes the convs
+        return super().train(mode)
+
+
+class Stem(ConvNormChain):
     """Conv3x3/2 -> BN -> ReLU -> Conv3x3/2 -> BN -> ReLU (output stride 4; ``patch_embed``).
 
     Args:
@@ -62,13 +102,14 @@ class Stem(nn.Module):
             nn.ReLU(inplace=True),
         )
 
+    def layers(self) -> Sequence[nn.Module]:
+        return tuple(self.conv_down)
+
     def forward(self, x: Tensor) -> Tensor:
-        c = self.conv_down
-        x = c[2](conv_norm(c[0], c[1], x))
-        return c[5](conv_norm(c[3], c[4], x))
+        return self.run_layers(x)
 
 
-class ConvBlock(nn.Module):
+class ConvBlock(ConvNormChain):
     """Residual ``x + DropPath(gamma * BN(Conv(GELU(BN(Conv(x))))))`` with 3x3 convs.
 
     Args:
@@ -89,7 +130,7 @@ class ConvBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(dim, dim, 3, 1, 1)
         self.norm1 = build_norm(norm_cfg, dim, eps=1e-5)
-        self.act1 = nn.GELU()
+        self.act1 = GELU(inplace=True)
         self.conv2 = nn.Conv2d(dim, dim, 3, 1, 1)
         self.norm2 = build_norm(norm_cfg, dim, eps=1e-5)
         if layer_scale is not None:
@@ -99,9 +140,11 @@ class ConvBlock(nn.Module):
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.with_cp = with_cp
 
+    def layers(self) -> Sequence[nn.Module]:
+        return self.conv1, self.norm1, self.act1, self.conv2, self.norm2
+
     def _forward(self, x: Tensor) -> Tensor:
-        y = gelu_(conv_norm(self.conv1, self.norm1, x))  # ``act1`` (nn.GELU)
-        y = conv_norm(self.conv2, self.norm2, y)
+        y = self.run_layers(x)
         if self.gamma is not None:
             y = y * self.gamma.view(1, -1, 1, 1)
         return add_residual(x, self.drop_path(y))

@@ -28,8 +28,8 @@ from .drop_path import DropPath
 from .inplace import add_residual
 from .mlp import Mlp
 from .pos_embed import MLPPositionEmbedding
-from .windows import (WindowGrid, geometry_cache, published_carrier_shuffle, shifted_window_mask,
-                      window_gather, window_partition, window_reverse)
+from .windows import (WindowGrid, published_carrier_shuffle, shifted_window_mask, window_gather,
+                      window_partition, window_reverse)
 
 
 def carrier_pooling(size: int, num_tokens: int) -> Tuple[int, int]:
@@ -80,8 +80,9 @@ class HATPositions(NamedTuple):
     window_bias: Tensor
     carrier_embed: Optional[Tensor] = None
     carrier_bias: Optional[Tensor] = None
-    carrier_shuffle: Optional[Tensor] = None
     propagation_index: Optional[Tensor] = None
+    #: Carrier-token permutation of :class:`PublishedAnyResHAT` (None for :class:`HAT`).
+    carrier_shuffle: Optional[Tensor] = None
 
 
 def _scale(gamma: Optional[Tensor], x: Tensor) -> Tensor:
@@ -123,10 +124,6 @@ class HAT(BaseModule):
         hat (bool): Whether the carrier-token modules exist. Defaults to True.
         carrier_pos_embed (bool): Whether carrier tokens get a position embedding
             (``hat_pos_embed``). Defaults to True.
-        published_anyres (bool): Reproduce the published any-resolution code on non-square window
-            grids: carrier tokens move to the wrong windows after every carrier-attention step and
-            the carrier bias is built for a square grid of side ``int(sqrt(N_ct))`` with zero bias
-            for the remaining leading tokens. Defaults to False.
         do_propagation (bool): Add the carrier tokens back to their windows at the end.
             Defaults to False.
         with_cp (bool): Gradient checkpointing. Defaults to False.
@@ -147,7 +144,6 @@ class HAT(BaseModule):
                  layer_scale: Optional[float] = None,
                  hat: bool = True,
                  carrier_pos_embed: bool = True,
-                 published_anyres: bool = False,
                  do_propagation: bool = False,
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -155,7 +151,6 @@ class HAT(BaseModule):
         self.window_size = window_size
         self.ct_size = ct_size
         self.hat = hat
-        self.published_anyres = published_anyres
         self.do_propagation = do_propagation and hat
         self.with_cp = with_cp
         hidden = int(dim * mlp_ratio)
@@ -188,23 +183,17 @@ class HAT(BaseModule):
         if not self.hat:
             raise ValueError('carrier tokens are active in the grid but this block has hat=False')
         device = self.attn.qkv.weight.device
-        window_bias = self.attn.pos_emb_funct(w, w, num_prefix=ct * ct)
-        shuffle = None
-        if self.published_anyres:
-            n = grid.num_carrier
-            side = math.isqrt(n)
-            bias = self.hat_attn.pos_emb_funct(side, side, num_prefix=n - side * side)
-            order = window_gather(grid.ct_rows, grid.ct_cols, ct, device)
-            carrier_bias = bias[:, order][:, :, order]
-            shuffle = published_carrier_shuffle(grid.ct_rows, grid.ct_cols, ct, device)
-        else:
-            carrier_bias = self.hat_attn.pos_emb_funct(grid.ct_rows, grid.ct_cols, window=ct)
         carrier_embed = None
         if self.hat_pos_embed is not None:
             carrier_embed = self.hat_pos_embed(grid.ct_rows, grid.ct_cols, window=ct)
         propagation = _nearest_index(ct, w, device) if self.do_propagation else None
         return HATPositions(
-            self.pos_embed(w, w), window_bias, carrier_embed, carrier_bias, shuffle, propagation)
+            self.pos_embed(w, w), self.attn.pos_emb_funct(w, w, num_prefix=ct * ct),
+            carrier_embed, self.carrier_bias(grid), propagation_index=propagation)
+
+    def carrier_bias(self, grid: WindowGrid) -> Tensor:
+        """Bias (heads, N_ct, N_ct) of the carrier attention on ``grid``'s carrier grid."""
+        return self.hat_attn.pos_emb_funct(grid.ct_rows, grid.ct_cols, window=self.ct_size)
 
     def forward(self, x: Tensor, ct: Optional[Tensor], pos: HATPositions) -> Tuple[Tensor, Tensor]:
         """x: (B * nW, w*w, C) windows; ct: (B, N_ct, C) window-major carrier tokens or None.
@@ -221,14 +210,7 @@ class HAT(BaseModule):
         if ct is not None:
             B, N, C = ct.shape
             n_ct = self.ct_size**2
-            if pos.carrier_embed is not None:
-                ct = ct + pos.carrier_embed
-            ct = add_residual(ct, self.drop_path(
-                _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias))))
-            ct = add_residual(ct, self.drop_path(
-                _scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct)))))
-            if pos.carrier_shuffle is not None:
-                ct = ct[:, pos.carrier_shuffle]
+            ct = self._carrier_step(ct, pos)
             x = torch.cat([ct.reshape(-1, n_ct, C), x], dim=1)
         x = add_residual(
             x, self.drop_path(_scale(self.gamma3, self.attn(self.norm1(x), pos.window_bias))))
@@ -240,8 +222,56 @@ class HAT(BaseModule):
                 x = x + _scale(self.gamma1, ct_w[:, pos.propagation_index])
         return x, ct
 
+    def _carrier_step(self, ct: Tensor, pos: HATPositions) -> Tensor:
+        """Step 1 on the carrier tokens: position embedding, global attention and MLP."""
+        if pos.carrier_embed is not None:
+            ct = ct + pos.carrier_embed
+        ct = add_residual(ct, self.drop_path(
+            _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias))))
+        return add_residual(ct, self.drop_path(
+            _scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct)))))
 
-@geometry_cache
+
+@MODELS.register_module()
+class PublishedAnyResHAT(HAT):
+    """:class:`HAT` as the published any-resolution model computes it (``compat_anyres``).
+
+    That code has two carrier-token bugs on non-square window grids, reproduced here so that its
+    weights run at their non-square training size:
+
+    * its raster -> window-major conversion swaps the axes, so after every carrier-attention step
+      the carrier tokens move to other windows (:func:`~.windows.published_carrier_shuffle`);
+    * the carrier bias is built for a square grid of side ``int(sqrt(N_ct))``, with zero bias for
+      the remaining leading tokens.
+
+    Carrier tokens get no position embedding (``hat_pos_embed`` does not exist). On square grids
+    the result equals :class:`HAT` without carrier position embedding. Takes the arguments of
+    :class:`HAT` except ``carrier_pos_embed``.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, carrier_pos_embed=False, **kwargs)
+
+    def position_terms(self, grid: WindowGrid) -> HATPositions:
+        pos = super().position_terms(grid)
+        if not grid.carrier:
+            return pos
+        shuffle = published_carrier_shuffle(grid.ct_rows, grid.ct_cols, self.ct_size,
+                                            self.attn.qkv.weight.device)
+        return pos._replace(carrier_shuffle=shuffle)
+
+    def carrier_bias(self, grid: WindowGrid) -> Tensor:
+        n = grid.num_carrier
+        side = math.isqrt(n)
+        bias = self.hat_attn.pos_emb_funct(side, side, num_prefix=n - side * side)
+        order = window_gather(grid.ct_rows, grid.ct_cols, self.ct_size, bias.device)
+        return bias[:, order][:, :, order]
+
+    def _carrier_step(self, ct: Tensor, pos: HATPositions) -> Tensor:
+        ct = super()._carrier_step(ct, pos)
+        return ct if pos.carrier_shuffle is None else ct[:, pos.carrier_shuffle]
+
+
 def _nearest_index(ct_size: int, window: int, device=None) -> Tensor:
     """For every token of a window, the carrier token that nearest upsampling maps onto it."""
     idx = torch.arange(ct_size * ct_size, dtype=torch.float32).view(1, 1, ct_size, ct_size)
@@ -272,8 +302,8 @@ class HATStage(nn.Module):
         layer_scale (float, optional): Layer-scale initial value. Defaults to None.
         hat (bool): Hierarchical attention (carrier tokens). Defaults to False.
         do_propagation (bool): Propagate carrier tokens in the last block. Defaults to False.
-        published_anyres (bool): See :class:`HAT`; also drops the carrier position embedding, as
-            the published any-resolution model does on non-square grids. Defaults to False.
+        block_type (type): The block class, :class:`HAT` or a subclass such as
+            :class:`PublishedAnyResHAT`. Defaults to :class:`HAT`.
         downsample (nn.Module, optional): Applied by the caller after the stage. Defaults to None.
         shift_size (int): Swin-style shifted windows in every second block when > 0 and the map
             has more than one window. FasterViT uses 0. Defaults to 0.
@@ -295,7 +325,7 @@ class HATStage(nn.Module):
                  layer_scale: Optional[float] = None,
                  hat: bool = False,
                  do_propagation: bool = False,
-                 published_anyres: bool = False,
+                 block_type: type = HAT,
                  downsample: Optional[nn.Module] = None,
                  shift_size: int = 0,
                  with_cp: bool = False) -> None:
@@ -308,7 +338,8 @@ class HATStage(nn.Module):
         self.hat = hat
         drop_path = list(drop_path) or [0.] * depth
         self.blocks = nn.ModuleList([
-            HAT(dim,
+            block_type(
+                dim,
                 num_heads,
                 window_size,
                 ct_size,
@@ -320,8 +351,6 @@ class HATStage(nn.Module):
                 drop_path[j],
                 layer_scale,
                 hat=hat,
-                carrier_pos_embed=not published_anyres,
-                published_anyres=published_anyres,
                 do_propagation=do_propagation and j == depth - 1,
                 with_cp=with_cp) for j in range(depth)
         ])

@@ -8,6 +8,7 @@ a module are never written. While autograd records (training), the out-of-place 
 gradients are untouched. Results are bit-identical either way (IEEE addition commutes).
 """
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -30,3 +31,21 @@ def add_residual(x: Tensor, branch: Tensor) -> Tensor:
     if _no_graph(x, branch) and branch.dtype == x.dtype and branch.shape == x.shape:
         return branch.add_(x)
     return x + branch
+
+
+class GELU(nn.GELU):
+    """Exact (erf) GELU; with ``inplace`` it overwrites its input when autograd records nothing.
+
+    Like ``nn.ReLU(inplace=True)``, for inputs that are temporaries of the caller (a conv or linear
+    output). Has no parameters, so it stands where the published model has ``nn.GELU``.
+
+    Args:
+        inplace (bool): Use :func:`gelu_`. Defaults to False.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return gelu_(x) if self.inplace else F.gelu(x)

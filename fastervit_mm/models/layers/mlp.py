@@ -5,7 +5,7 @@ from typing import Optional
 import torch.nn as nn
 from torch import Tensor
 
-from .inplace import gelu_
+from .inplace import GELU
 
 
 class Mlp(nn.Module):
@@ -21,10 +21,10 @@ class Mlp(nn.Module):
         super().__init__()
         hidden_features = hidden_features or in_features
         self.fc1 = nn.Linear(in_features, hidden_features)
-        self.act = nn.GELU()
+        self.act = GELU(inplace=True)
         self.fc2 = nn.Linear(hidden_features, in_features)
         self.drop = nn.Dropout(drop) if drop > 0 else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.drop(gelu_(self.fc1(x)))  # ``act`` (nn.GELU), in place in inference
+        x = self.drop(self.act(self.fc1(x)))
         return self.drop(self.fc2(x))

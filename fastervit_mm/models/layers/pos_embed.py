@@ -10,34 +10,25 @@ Both take the grid geometry at call time, so one module serves every input size.
 model stored stale copies of these terms in buffers (``relative_bias``, ``relative_coords_table``,
 ``relative_position_index``); they are dropped on load.
 
-Reuse between calls:
-
-* on CPU, while autograd records nothing (inference, validation under ``no_grad``), each term is
-  kept per geometry and reused as long as the MLP's weights are *equal* to the ones it was
-  computed from (on a GPU the check would synchronise with the device, so the MLPs run there).
-  The check compares values, not version counters: weights written in place through ``.data``
-  (mmengine's EMA swap does this) bump no counter. Comparing costs about a quarter of
-  evaluating the MLPs (small ops on a 512-wide hidden layer are slow on CPU);
-* in deploy mode (:meth:`switch_to_deploy`) the output for each geometry is computed once and
-  reused without any check, also in training.
+Both are :class:`~.inference_cache.InferenceCache` modules: in inference the term of each geometry
+is computed once and reused until the weights may have changed (see that module).
 """
 import math
-from typing import Callable, Hashable, Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from fastervit_mm.compat import is_compiling, register_load_state_dict_pre_hook
+from fastervit_mm.compat import register_load_state_dict_pre_hook
 
-from .windows import geometry_cache, grid_positions
+from .inference_cache import InferenceCache
+from .windows import grid_positions
 
 #: Keys of the published model's geometry caches, recomputed here instead of loaded.
 STALE_CACHE_KEYS = ('relative_bias', 'relative_coords_table', 'relative_position_index')
 
 
-@geometry_cache
 def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     """All relative offsets of a ``rows x cols`` grid, SwinV2 log-spaced: ((2r-1)(2c-1), 2).
 
@@ -53,7 +44,6 @@ def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     return table.view(-1, 2)
 
 
-@geometry_cache
 def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(N, N) index into :func:`log_spaced_offsets` for every token pair (order as in
     :func:`grid_positions`)."""
@@ -62,7 +52,6 @@ def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor
     return (rel[..., 0] + rows - 1) * (2 * cols - 1) + rel[..., 1] + cols - 1
 
 
-@geometry_cache
 def normalised_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(row, col) of every token mapped to ``(c - g // 2) / (g // 2)`` per axis: (N, 2) float."""
     pos = grid_positions(rows, cols, window, device).float()
@@ -75,63 +64,17 @@ def _cpb_mlp(out_features: int, hidden: int = 512) -> nn.Sequential:
         nn.Linear(2, hidden, bias=True), nn.ReLU(), nn.Linear(hidden, out_features, bias=False))
 
 
-class _GeometryTerm(nn.Module):
-    """Base: drops stale cache keys on load and caches outputs per geometry in deploy mode."""
-
-    #: Geometries kept by the inference cache (multi-scale testing uses a few).
-    max_cached_geometries = 16
+class _GeometryTerm(InferenceCache):
+    """Base: an MLP over grid coordinates whose output is cached per geometry in inference."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._deploy_cache = None
-        # (device, dtype) -> (weights the outputs were computed from, {geometry: output})
-        self._inference_cache = {}
         register_load_state_dict_pre_hook(self, self._drop_stale_keys)
 
     @staticmethod
     def _drop_stale_keys(module, state_dict, prefix, *args) -> None:
         for name in STALE_CACHE_KEYS:
             state_dict.pop(prefix + name, None)
-        if module._deploy_cache is not None:
-            module._deploy_cache.clear()
-        module._inference_cache.clear()
-
-    def switch_to_deploy(self) -> None:
-        """Compute the term once per geometry from now on (call again after changing weights)."""
-        self._deploy_cache = {}
-
-    def _cached(self, key: Hashable, fn: Callable[[], Tensor]) -> Tensor:
-        weight = self.cpb_mlp[0].weight
-        if self._deploy_cache is not None:
-            return self._lookup(self._deploy_cache, key + (weight.device, weight.dtype), fn)
-        if (torch.is_grad_enabled() or is_compiling()
-                or weight.device.type != 'cpu'):
-            # Training graphs need the MLP; compiled graphs fold it themselves; on a GPU the
-            # value check would synchronise with the device, while the MLP runs async.
-            return fn()
-        return self._lookup(self._checked_outputs(), key, fn, self.max_cached_geometries)
-
-    def _checked_outputs(self) -> dict:
-        """The inference cache's outputs by geometry, emptied if the MLP weights changed."""
-        params = list(self.cpb_mlp.parameters())
-        slot = (params[0].device, params[0].dtype)
-        entry = self._inference_cache.get(slot)
-        if entry is None or not all(torch.equal(a, b) for a, b in zip(entry[0], params)):
-            with torch.inference_mode(False):  # plain tensors, usable in any later mode
-                entry = ([p.detach().clone() for p in params], {})
-            self._inference_cache = {slot: entry}
-        return entry[1]
-
-    @staticmethod
-    def _lookup(outputs: dict, key: Hashable, fn: Callable[[], Tensor],
-                limit: Optional[int] = None) -> Tensor:
-        out = outputs.get(key)
-        if out is None:
-            if limit is not None and len(outputs) >= limit:
-                outputs.clear()
-            with torch.inference_mode(False), torch.no_grad():  # a constant, usable in training
-                out = outputs[key] = fn()
-        return out
 
 
 class ContinuousPositionBias(_GeometryTerm):
@@ -150,7 +93,7 @@ class ContinuousPositionBias(_GeometryTerm):
     def forward(self, rows: int, cols: int, window: int = 0, num_prefix: int = 0) -> Tensor:
         """Bias (heads, N, N) for the ``rows x cols`` grid, tokens ordered as in
         :func:`grid_positions`; ``num_prefix`` leading tokens (carrier tokens) get zero bias."""
-        return self._cached((rows, cols, window, num_prefix),
+        return self.cached((rows, cols, window, num_prefix),
                             lambda: self._compute(rows, cols, window, num_prefix))
 
     def _compute(self, rows: int, cols: int, window: int, num_prefix: int) -> Tensor:
@@ -180,7 +123,7 @@ class MLPPositionEmbedding(_GeometryTerm):
     def forward(self, rows: int, cols: int, window: int = 0) -> Tensor:
         """Embedding (N, dim) of a ``rows x cols`` grid, tokens ordered as in
         :func:`grid_positions`."""
-        return self._cached((rows, cols, window), lambda: self._compute(rows, cols, window))
+        return self.cached((rows, cols, window), lambda: self._compute(rows, cols, window))
 
     def _compute(self, rows: int, cols: int, window: int) -> Tensor:
         weight = self.cpb_mlp[0].weight

@@ -3,41 +3,18 @@
 
 A transformer stage decides its :class:`WindowGrid` once per forward from the run-time map size;
 everything that depends on it (padding, carrier grid, position terms) is derived from that one
-object. Index tensors are cached per geometry and device.
+object. The index helpers here are plain functions of the geometry; their results are only needed
+when a position term is (re)computed.
 
 Carrier tokens live in *window-major* order: windows row-major over the window grid, and inside a
 window of ``ct x ct`` tokens row-major. The published code converts them to raster order for the
 carrier attention and back every block; here they stay window-major and the position terms are
 generated in that order instead (attention is permutation-equivariant).
 """
-import functools
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor
-
-from fastervit_mm.compat import is_compiling
-
-
-def geometry_cache(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """Memoise a pure function of geometry integers (and a device) that builds a constant tensor.
-
-    Under ``torch.compile`` the function is traced directly, so the graph holds the computation
-    instead of a cached object. Cached tensors are built outside inference mode: a first call
-    under ``torch.inference_mode()`` must not leave inference tensors that a later training
-    forward would use.
-    """
-    cached = functools.lru_cache(maxsize=256)(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if is_compiling():
-            return fn(*args, **kwargs)
-        with torch.inference_mode(False):
-            return cached(*args, **kwargs)
-
-    wrapper.cache_clear = cached.cache_clear
-    return wrapper
 
 
 class WindowGrid(NamedTuple):
@@ -109,7 +86,6 @@ def window_reverse(windows: Tensor, window: int, rows: int, cols: int) -> Tensor
     return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, rows * window, cols * window, C)
 
 
-@geometry_cache
 def window_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     """Raster index of every window-major token of a ``rows x cols`` grid split in windows."""
     idx = torch.arange(rows * cols, device=device)
@@ -117,7 +93,6 @@ def window_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     return idx.permute(0, 2, 1, 3).reshape(-1)
 
 
-@geometry_cache
 def raster_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     """Window-major index of every raster token (the inverse of :func:`window_gather`)."""
     idx = torch.arange(rows * cols, device=device)
@@ -125,7 +100,6 @@ def raster_gather(rows: int, cols: int, window: int, device=None) -> Tensor:
     return idx.permute(0, 2, 1, 3).reshape(-1)
 
 
-@geometry_cache
 def grid_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(row, col) of every token of a ``rows x cols`` grid, (N, 2) int64.
 
@@ -138,7 +112,6 @@ def grid_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor
     return torch.stack([idx // cols, idx % cols], dim=1)
 
 
-@geometry_cache
 def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
                               device=None) -> Optional[Tensor]:
     """Carrier-token permutation of the published any-resolution code, or None if it is identity.
@@ -153,7 +126,6 @@ def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
     return raster_gather(ct_rows, ct_cols, ct_size, device)[wrong_window]
 
 
-@geometry_cache
 def shifted_window_mask(rows: int, cols: int, window: int, shift: int, num_prefix: int = 0,
                         device=None) -> Tensor:
     """Swin's attention mask for windows of a map rolled by ``-shift``: (nW, N, N).
