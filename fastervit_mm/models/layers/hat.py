@@ -21,7 +21,6 @@ import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from fastervit_mm.compat import register_load_state_dict_pre_hook
 from fastervit_mm.registry import MODELS
 from .attention import WindowAttention
 from .drop_path import DropPath
@@ -47,7 +46,7 @@ class TokenInitializer(nn.Module):
 
     Kernel and stride of the pooling come from the run-time grid (:func:`carrier_pooling`), so any
     input size works. The published model registered the conv twice (``pos_embed`` and
-    ``to_global_feature.pos``); the alias is accepted on load and not stored again.
+    ``to_global_feature.pos``); :mod:`fastervit_mm.checkpoint` maps the alias on load.
 
     Args:
         dim (int): Channels.
@@ -56,14 +55,6 @@ class TokenInitializer(nn.Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.pos_embed = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
-        register_load_state_dict_pre_hook(self, self._take_alias)
-
-    @staticmethod
-    def _take_alias(module, state_dict, prefix, *args) -> None:
-        for name in ('weight', 'bias'):
-            alias = state_dict.pop(f'{prefix}to_global_feature.pos.{name}', None)
-            if alias is not None:
-                state_dict.setdefault(f'{prefix}pos_embed.{name}', alias)
 
     def forward(self, x: Tensor, grid: WindowGrid) -> Tensor:
         """x: padded (B, C, Hp, Wp) map -> carrier tokens (B, N_ct, C), window-major."""

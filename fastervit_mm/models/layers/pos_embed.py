@@ -7,8 +7,8 @@
   tokens (``pos_embed`` / ``hat_pos_embed``).
 
 Both take the grid geometry at call time, so one module serves every input size. The published
-model stored stale copies of these terms in buffers (``relative_bias``, ``relative_coords_table``,
-``relative_position_index``); they are dropped on load.
+model stored stale copies of these terms in buffers; :mod:`fastervit_mm.checkpoint` drops them on
+load.
 
 Both are :class:`~.inference_cache.InferenceCache` modules: in inference the term of each geometry
 is computed once and reused until the weights may have changed (see that module).
@@ -20,14 +20,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from fastervit_mm.compat import register_load_state_dict_pre_hook
-
 from .inference_cache import InferenceCache
 from .windows import grid_positions
-
-#: Keys of the published model's geometry caches, recomputed here instead of loaded.
-STALE_CACHE_KEYS = ('relative_bias', 'relative_coords_table', 'relative_position_index')
-
 
 def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     """All relative offsets of a ``rows x cols`` grid, SwinV2 log-spaced: ((2r-1)(2c-1), 2).
@@ -66,15 +60,6 @@ def _cpb_mlp(out_features: int, hidden: int = 512) -> nn.Sequential:
 
 class _GeometryTerm(InferenceCache):
     """Base: an MLP over grid coordinates whose output is cached per geometry in inference."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        register_load_state_dict_pre_hook(self, self._drop_stale_keys)
-
-    @staticmethod
-    def _drop_stale_keys(module, state_dict, prefix, *args) -> None:
-        for name in STALE_CACHE_KEYS:
-            state_dict.pop(prefix + name, None)
 
 
 class ContinuousPositionBias(_GeometryTerm):
