@@ -22,23 +22,22 @@ _published = {
 # Per variant, what a DINO config merges into `model`: the backbone (arch, drop path, ImageNet
 # checkpoint) and the neck's in_channels. 4 scales take stages 1-3 (strides 8/16/32, the neck
 # adds a stride-64 level), 5 scales stages 0-3 (the neck adds the fifth), as mmdet's DINO does.
-fastervit_dino_4scale = {
+fastervit_dino_variants = {
     key: dict(
         backbone=dict(
             arch=arch,
             drop_path_rate=drop_path_rate,
             init_cfg=dict(type='Pretrained', checkpoint=_url + checkpoint)),
-        neck=dict(in_channels=[2 * dim, 4 * dim, 8 * dim]))
+        channels=[dim, 2 * dim, 4 * dim, 8 * dim])
     for key, (arch, dim, drop_path_rate, checkpoint) in _published.items()
 }
+fastervit_dino_4scale = {
+    key: dict(backbone=v['backbone'], neck=dict(in_channels=v['channels'][1:]))
+    for key, v in fastervit_dino_variants.items()
+}
 fastervit_dino_5scale = {
-    key: dict(
-        backbone=dict(
-            arch=arch,
-            drop_path_rate=drop_path_rate,
-            init_cfg=dict(type='Pretrained', checkpoint=_url + checkpoint)),
-        neck=dict(in_channels=[dim, 2 * dim, 4 * dim, 8 * dim]))
-    for key, (arch, dim, drop_path_rate, checkpoint) in _published.items()
+    key: dict(backbone=v['backbone'], neck=dict(in_channels=v['channels']))
+    for key, v in fastervit_dino_variants.items()
 }
 
 # The backbone every DINO config starts from (FasterViT-0; the children merge their variant).
