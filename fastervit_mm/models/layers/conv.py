@@ -61,7 +61,8 @@ class ConvNormChain(InferenceCache):
         raise NotImplementedError
 
     def cache_applies(self) -> bool:
-        return not (self.training or torch.is_grad_enabled() or is_compiling())
+        return not (self.training or torch.is_grad_enabled() or is_compiling()
+                    or torch.jit.is_tracing())
 
     def run_layers(self, x: Tensor) -> Tensor:
         layers = self.layers()
@@ -70,6 +71,24 @@ class ConvNormChain(InferenceCache):
         for layer in layers:
             x = layer(x)
         return x
+
+    def fold_batchnorms_(self) -> None:
+        """Replace, for good, each conv -> eval-mode BatchNorm pair by the folded conv and an
+        ``nn.Identity`` (for export: the graph then holds one conv per pair)."""
+        folded = iter(fold_layers(self.layers()))
+        names = {id(m): name for name, m in self.named_modules()}
+        current = next(folded)
+        for layer in self.layers():
+            parent, _, attr = names[id(layer)].rpartition('.')
+            owner = self.get_submodule(parent) if parent else self
+            if current is layer:
+                current = next(folded, None)
+            elif isinstance(layer, _BatchNorm):
+                setattr(owner, attr, nn.Identity())
+            else:  # the conv that ``current`` folds
+                setattr(owner, attr, current)
+                current = next(folded, None)
+        self.clear_inference_cache()
 
     def train(self, mode: bool = True) -> 'ConvNormChain':
         self.clear_inference_cache()  # also in deploy mode: training changes the convs

@@ -210,8 +210,12 @@ class HAT(BaseModule):
             ct_w, x = x.split([n_ct, x.shape[1] - n_ct], dim=1)
             ct = ct_w.reshape(B, N, C)
             if pos.propagation_index is not None:
-                x = x + _scale(self.gamma1, ct_w[:, pos.propagation_index])
+                x = self._propagate(x, ct_w, pos)
         return x, ct
+
+    def _propagate(self, x: Tensor, ct_w: Tensor, pos: HATPositions) -> Tensor:
+        """Step 3: each window's carrier tokens, nearest-upsampled onto it, added to ``x``."""
+        return x + _scale(self.gamma1, ct_w[:, pos.propagation_index])
 
     def _carrier_step(self, ct: Tensor, pos: HATPositions) -> Tensor:
         """Step 1 on the carrier tokens: position embedding, global attention and MLP."""

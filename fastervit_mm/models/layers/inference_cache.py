@@ -6,7 +6,8 @@ the position terms the small MLPs compute for a grid geometry. Both are pure fun
 weights, so they can be computed once and reused while the weights do not change. The rule here is
 deliberately simple, so that its correctness can be checked by reading :class:`InferenceCache`:
 
-* a value is reused only in inference: eval mode, autograd off, not being compiled;
+* a value is reused only in inference: eval mode, autograd off, not being traced or compiled (a
+  graph must hold the computation, not a value frozen at the example size);
 * every cached value is dropped at the moments weights change in a normal workflow: any
   ``train()`` / ``eval()`` call (mmengine's EMA hook swaps weights *before* the loops call
   ``model.eval()``; training steps happen between ``train()`` and ``eval()``), ``load_state_dict``
@@ -41,11 +42,11 @@ class InferenceCache(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self._inference_cache = {}
-        register_load_state_dict_pre_hook(self, lambda module, *args: module.clear_inference_cache())
+        register_load_state_dict_pre_hook(self, lambda m, *args: m.clear_inference_cache())
 
     def cache_applies(self) -> bool:
         """Whether this forward may reuse cached values."""
-        if is_compiling():
+        if is_compiling() or torch.jit.is_tracing():
             return False
         return self.deploy or not (self.training or torch.is_grad_enabled())
 

@@ -23,6 +23,11 @@ from torch import Tensor
 from .inference_cache import InferenceCache
 from .windows import grid_positions
 
+def _sides(rows, cols, device=None) -> Tensor:
+    """``[rows, cols]`` as a float tensor; the sizes may be ints or 0-d tensors (traced graphs)."""
+    return torch.stack([torch.as_tensor(rows), torch.as_tensor(cols)]).to(device, torch.float32)
+
+
 def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     """All relative offsets of a ``rows x cols`` grid, SwinV2 log-spaced: ((2r-1)(2c-1), 2).
 
@@ -32,7 +37,7 @@ def log_spaced_offsets(rows: int, cols: int, device=None) -> Tensor:
     dr = torch.arange(-(rows - 1), rows, dtype=torch.float32, device=device)
     dc = torch.arange(-(cols - 1), cols, dtype=torch.float32, device=device)
     table = torch.stack(torch.meshgrid(dr, dc, indexing='ij'), dim=-1)
-    table = table / torch.tensor([max(rows - 1, 1), max(cols - 1, 1)], device=device)
+    table = table / (_sides(rows, cols, device) - 1).clamp(min=1)
     table = table * 8
     table = torch.sign(table) * torch.log2(table.abs() + 1.0) / math.log2(8)
     return table.view(-1, 2)
@@ -49,7 +54,7 @@ def relative_index(rows: int, cols: int, window: int = 0, device=None) -> Tensor
 def normalised_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor:
     """(row, col) of every token mapped to ``(c - g // 2) / (g // 2)`` per axis: (N, 2) float."""
     pos = grid_positions(rows, cols, window, device).float()
-    half = torch.tensor([rows // 2, cols // 2], dtype=torch.float32, device=device)
+    half = _sides(rows, cols, device) // 2
     return (pos - half) / half.clamp(min=1)
 
 

@@ -192,3 +192,15 @@ def test_no_value_checks(counted, monkeypatch):
         assert term(7, 7).shape == (4, 49, 49)
         term(7, 7)
     assert counted == ['ContinuousPositionBias']
+
+
+def test_fold_batchnorms_for_good_keeps_the_outputs():
+    model = _model()
+    x = torch.randn(2, 3, 64, 80)
+    expected = _reference(model, x)
+    for m in model.modules():
+        if isinstance(m, conv_module.ConvNormChain):
+            m.fold_batchnorms_()
+    assert isinstance(model.patch_embed.conv_down[1], nn.Identity)
+    assert isinstance(model.levels[0].blocks[0].norm2, nn.Identity)
+    _assert_close(_reference(model, x), expected)
