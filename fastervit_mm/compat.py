@@ -11,6 +11,7 @@ supported torch (``tools/setup_env_compat.sh``), where a call to the newer API w
 fails. This module patches nothing; the checkpoint-loading patches live in
 :mod:`fastervit_mm.checkpoint`.
 """
+import functools
 import re
 from typing import Any, Callable, Optional, Tuple
 
@@ -18,7 +19,7 @@ import torch
 
 __all__ = [
     'MIN_TORCH', 'torch_version', 'check_torch_version', 'is_compiling',
-    'register_load_state_dict_pre_hook'
+    'register_load_state_dict_pre_hook', 'is_autocast_enabled', 'cpu_supports_float16_conv'
 ]
 
 #: Oldest supported torch (mmcv 2.1.0's prebuilt wheels are built for torch 2.1).
@@ -73,3 +74,29 @@ def register_load_state_dict_pre_hook(module: torch.nn.Module, hook: Callable) -
     if public is not None:
         return public(hook)
     return module._register_load_state_dict_pre_hook(hook, with_module=True)
+
+
+def is_autocast_enabled(device_type: str) -> bool:
+    """``torch.is_autocast_enabled(device_type)``: whether autocast is on for that device type.
+
+    The argument exists from torch 2.4; before, ``torch.is_autocast_enabled()`` meant CUDA and each
+    other device type had its own function (``torch.is_autocast_cpu_enabled()``, ...).
+    """
+    if torch_version() >= (2, 4):
+        return torch.is_autocast_enabled(device_type)
+    if device_type == 'cuda':
+        return torch.is_autocast_enabled()
+    fn = getattr(torch, f'is_autocast_{device_type}_enabled', None)
+    return bool(fn()) if fn is not None else False
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_supports_float16_conv() -> bool:
+    """Whether this torch runs float16 convolutions on the CPU (torch 2.1 has no such kernel:
+    ``"slow_conv2d_cpu" not implemented for 'Half'``). Probed once with a 1-pixel convolution."""
+    x = torch.zeros(1, 1, 1, 1, dtype=torch.float16)
+    try:
+        torch.nn.functional.conv2d(x, x)
+    except RuntimeError:
+        return False
+    return True

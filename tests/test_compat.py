@@ -1,184 +1,176 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""The compatibility shims of fastervit_mm.compat, each shown to be needed and to work.
+"""The supported range and the API shims of :mod:`fastervit_mm.compat`.
 
-Every check runs in a fresh interpreter so that the allow-list of one check cannot leak into the
-"without the shim" half of another.
+These run in every environment CI builds (the pinned one and tools/setup_env_compat.sh's torch 2.1
+/ Python 3.8 and Python 3.12 ones), where each shim meets the API it papers over.
 """
+import ast
+import importlib
+import pkgutil
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
+import torch
+import torch.nn as nn
 
+import fastervit_mm
 from conftest import run_python
+from fastervit_mm import compat
 
-# A tiny mmengine training run that writes iteration checkpoints with a message hub
-# (HistoryBuffer objects, numpy arrays and numpy scalars), optimizer and scheduler states.
-TRAIN = textwrap.dedent('''
-    import sys, torch, torch.nn as nn
-    from torch.utils.data import Dataset
-    from mmengine.model import BaseModel
-    from mmengine.runner import Runner
+PACKAGE = Path(fastervit_mm.__file__).parent
 
-    class Data(Dataset):
-        def __len__(self):
-            return 16
-        def __getitem__(self, i):
-            g = torch.Generator().manual_seed(i)
-            return dict(x=torch.randn(4, generator=g), y=torch.randn(1, generator=g))
+#: Packages of the optional extras: a module needing one of them may fail to import without it.
+OPTIONAL = ('mmcv', 'mmdet', 'mmseg', 'mmpretrain', 'mmdeploy', 'onnx', 'onnxruntime',
+            'onnxscript', 'openvino', 'fvcore', 'cv2', 'torchvision', 'matplotlib', 'scipy')
 
-    class Toy(BaseModel):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(4, 1)
-        def forward(self, x, y, mode='loss'):
-            return dict(loss=((self.fc(x) - y) ** 2).mean())
-
-    def runner(work_dir, max_iters, resume=False):
-        return Runner(
-            model=Toy(), work_dir=work_dir, resume=resume,
-            train_dataloader=dict(dataset=Data(), batch_size=4,
-                                  sampler=dict(type='DefaultSampler', shuffle=True),
-                                  collate_fn=dict(type='default_collate')),
-            train_cfg=dict(by_epoch=False, max_iters=max_iters),
-            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
-            param_scheduler=dict(type='MultiStepLR', milestones=[3], by_epoch=False),
-            default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False)),
-            randomness=dict(seed=0), log_level='WARNING')
-''')
+#: APIs newer than the oldest supported torch (2.1) or Python (3.8), outside compat.py.
+NEWER_APIS = {
+    r'torch\.compiler\.is_compiling': 'torch 2.3: compat.is_compiling',
+    r'\.register_load_state_dict_pre_hook\(': 'torch 2.2: compat.register_load_state_dict_pre_hook',
+    r'torch\.is_autocast_enabled\(\s*[^)\s]': 'torch 2.4: compat.is_autocast_enabled',
+    r'\.register_state_dict_post_hook\(': 'torch 2.5',
+    r'torch\.nn\.attention': 'torch 2.2',
+    r'\.removeprefix\(|\.removesuffix\(': 'Python 3.9',
+    r'functools\.cache\b|from functools import [^\n]*\bcache\b': 'Python 3.9',
+    r'zip\([^)\n]*strict=': 'Python 3.10',
+    r'import tomllib': 'Python 3.11',
+}
 
 
-@pytest.fixture(scope='module')
-def training_checkpoint(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('toy_run')
-    out = run_python(TRAIN + f'runner({str(work_dir)!r}, 4).train()\n')
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert (work_dir / 'iter_4.pth').is_file()
-    return work_dir
+@pytest.mark.parametrize('version,ok', [('2.1.2+cu121', True), ('2.1.0', True), ('2.13.0', True),
+                                        ('10.0.0a0', True), ('2.0.1', False), ('1.13.1+cpu', False)])
+def test_torch_version_check(version, ok):
+    if ok:
+        compat.check_torch_version(version)
+        return
+    with pytest.raises(ImportError) as err:
+        compat.check_torch_version(version)
+    assert f'torch {version} is installed' in str(err.value)
+    assert 'torch>=2.1' in str(err.value)
 
 
-def test_training_checkpoint_needs_the_shim(training_checkpoint):
-    """Without fastervit_mm, torch's default weights_only load rejects an mmengine checkpoint."""
-    out = run_python(f'import torch; torch.load({str(training_checkpoint / "iter_4.pth")!r})')
-    assert out.returncode != 0
-    assert 'Weights only load failed' in out.stderr
-
-
-def test_training_checkpoint_loads_and_resumes(training_checkpoint):
-    """With fastervit_mm imported, mmengine resumes the run with weights_only left on."""
-    ckpt = training_checkpoint / 'iter_4.pth'
-    code = TRAIN + textwrap.dedent(f'''
-        import fastervit_mm
-        state = torch.load({str(ckpt)!r})  # torch's default: weights_only=True
-        hub = state['message_hub']
-        assert len(hub['log_scalars']['train/loss'].data[0]) > 0, hub
-        r = runner({str(training_checkpoint)!r}, 6, resume=True)
-        r.train()
-        assert r.iter == 6, r.iter
-        print('resumed-at', state['meta']['iter'], 'finished-at', r.iter)
-    ''')
-    out = run_python(code)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert 'resumed-at 4 finished-at 6' in out.stdout
-
-
-def test_official_style_checkpoint_loads():
-    """timm CheckpointSaver files (official FasterViT weights) carry an argparse.Namespace."""
-    code = textwrap.dedent('''
-        import argparse, io, torch
-        buf = io.BytesIO()
-        torch.save(dict(epoch=309, arch='faster_vit_0_224', state_dict={'w': torch.ones(2)},
-                        optimizer={}, version=2, amp_scaler={}, metric=82.1,
-                        args=argparse.Namespace(model='faster_vit_0_224', lr=5e-3,
-                                                input_size=(3, 224, 224), mean=None)), buf)
-        def load():
-            buf.seek(0)
-            return torch.load(buf)
-        try:
-            load()
-        except Exception as e:
-            print('without-shim:', type(e).__name__)
-        import fastervit_mm
-        ck = load()
-        print('with-shim:', ck['args'].model, ck['metric'])
-    ''')
-    out = run_python(code)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert 'without-shim: UnpicklingError' in out.stdout
-    assert 'with-shim: faster_vit_0_224 82.1' in out.stdout
-
-
-def test_getattr_stays_restricted(tmp_path):
-    """The getattr mapping resolves HistoryBuffer statistics only: other uses are refused."""
-    import pickle
-
-    import torch
-
-    import fastervit_mm  # noqa: F401
-
-    from mmengine.logging import HistoryBuffer
-
-    class Exploit:
-        def __init__(self, obj, name):
-            self.obj, self.name = obj, name
-
-        def __reduce__(self):
-            return getattr, (self.obj, self.name)
-
-    for obj, name in [('text', 'upper'), (HistoryBuffer, '__init__')]:
-        path = tmp_path / 'exploit.pt'
-        torch.save({'x': Exploit(obj, name)}, path)
-        with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
-            torch.load(path)
-    torch.save({'x': Exploit(HistoryBuffer, 'mean')}, path)
-    assert torch.load(path)['x'] is HistoryBuffer.mean
-
-
-def test_import_enables_checkpoint_diagnostics(tmp_path):
-    """``import fastervit_mm`` alone (no fastervit_mm.engine) routes mmengine's local checkpoint
-    loader (``load_from``, ``--resume``) through the diagnostics: a truncated file is named with
-    its cause and the checkpoints to resume from instead; applying the shims again changes nothing."""
-    good, bad = tmp_path / 'iter_2.pth', tmp_path / 'iter_4.pth'
-    code = textwrap.dedent(f'''
-        import sys, torch
-        from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
-
-        def load(path):
-            try:
-                return _load_checkpoint(path, map_location='cpu')['state_dict']['w'].tolist()
-            except Exception as e:
-                return f'{{type(e).__name__}}: {{e}}'.replace('\\n', ' ')  # one line
-
-        torch.save({{'state_dict': {{'w': torch.ones(3)}}}}, {str(good)!r})
-        with open({str(good)!r}, 'rb') as f:
-            data = f.read()
-        with open({str(bad)!r}, 'wb') as f:
-            f.write(data[:100])
-        print('without:', load({str(bad)!r}))
-        import fastervit_mm
-        assert 'fastervit_mm.engine' not in sys.modules, 'fastervit_mm.engine imported'
-        print('with:', load({str(bad)!r}))
-        schemes = dict(CheckpointLoader._schemes)
-        fastervit_mm.checkpoint.patch_checkpoint_loading()
-        assert CheckpointLoader._schemes == schemes
-        print('good:', load({str(good)!r}))
-    ''')
-    out = run_python(code)
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = dict(line.split(': ', 1) for line in out.stdout.splitlines() if ': ' in line)
-    assert str(bad) not in lines['without']  # mmengine alone: a zip-reader error, no file name
-    assert lines['with'].startswith(f'CheckpointLoadError: {bad}: ')
-    assert 'truncated' in lines['with'] and "['iter_2.pth']" in lines['with']
-    assert lines['good'] == '[1.0, 1.0, 1.0]'
-
-
-def test_backbone_imports_without_the_runner_extras():
-    """Backbone-only machines (torch + mmengine core, no OpenCV): importing still works."""
+def test_import_fails_clearly_on_an_old_torch():
+    """``import fastervit_mm`` with a torch below the minimum names both versions."""
     proc = run_python(textwrap.dedent("""
-        import sys
-        sys.modules['cv2'] = None  # as if OpenCV were not installed
-        import fastervit_mm
-        from fastervit_mm.models import FasterViT
         import torch
-        print(FasterViT('0', out_indices=(3,))(torch.randn(1, 3, 64, 64))[0].shape)
+        torch.__version__ = '2.0.1+cu118'
+        import fastervit_mm
     """))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert 'torch.Size([1, 512, 2, 2])' in proc.stdout
+    assert proc.returncode != 0
+    assert 'ImportError: fastervit_mm needs torch>=2.1, but torch 2.0.1+cu118 is installed' \
+        in proc.stderr, proc.stderr[-2000:]
+
+
+def test_is_compiling():
+    """False in eager mode, True while torch.compile traces (the eager backend: no compiler)."""
+    assert compat.is_compiling() is False
+    if not hasattr(torch, 'compile'):
+        pytest.fail('torch.compile missing')
+
+    def fn(x):
+        return x + (1 if compat.is_compiling() else 0)
+
+    x = torch.zeros(2)
+    assert fn(x).tolist() == [0, 0]
+    torch._dynamo.reset()
+    assert torch.compile(fn, backend='eager')(x).tolist() == [1, 1]
+
+
+def test_register_load_state_dict_pre_hook():
+    """The hook gets (module, state_dict, prefix, ...) and may rename keys before loading."""
+    calls = []
+
+    def hook(module, state_dict, prefix, *args):
+        calls.append((module, prefix))
+        if prefix + 'old.weight' in state_dict:
+            state_dict[prefix + 'weight'] = state_dict.pop(prefix + 'old.weight')
+
+    parent = nn.Sequential(nn.Linear(2, 2, bias=False))
+    compat.register_load_state_dict_pre_hook(parent[0], hook)
+    weight = torch.ones(2, 2)
+    parent.load_state_dict({'0.old.weight': weight}, strict=True)
+    assert calls == [(parent[0], '0.')]
+    assert torch.equal(parent[0].weight, weight)
+
+
+def test_is_autocast_enabled():
+    assert compat.is_autocast_enabled('cpu') is False
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert compat.is_autocast_enabled('cpu') is True
+        assert compat.is_autocast_enabled('cuda') is False
+    assert compat.is_autocast_enabled('cpu') is False
+
+
+def test_float16_on_the_cpu():
+    """Without a float16 CPU convolution (torch 2.1) a float16 backbone fails with a clear error;
+    with one, it runs."""
+    from fastervit_mm.models import FasterViT
+    model = FasterViT(arch=dict(dim=8, in_dim=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2],
+                                window_size=7, ct_size=2, mlp_ratio=2, hat=False),
+                      out_indices=(0, )).half().eval()
+    x = torch.randn(1, 3, 32, 32, dtype=torch.float16)
+    if compat.cpu_supports_float16_conv():
+        assert model(x)[0].dtype == torch.float16
+    else:
+        with pytest.raises(TypeError, match='float16 on the CPU: this torch'):
+            model(x)
+
+
+def test_no_newer_api_outside_compat():
+    """Newer APIs are called through their shim only (one place per API, tested above)."""
+    found = []
+    for path in sorted(PACKAGE.rglob('*.py')):
+        if path.name == 'compat.py':
+            continue
+        text = path.read_text(encoding='utf-8')
+        for pattern, what in NEWER_APIS.items():
+            for m in re.finditer(pattern, text):
+                found.append(f'{path.relative_to(PACKAGE)}:{text[:m.start()].count(chr(10)) + 1}:'
+                             f' {m.group(0)} ({what})')
+    assert not found, '\n'.join(found)
+
+
+def test_runtime_annotations_are_python38():
+    """No ``list[int]`` / ``X | Y`` annotation is evaluated at import time on Python 3.8 (modules
+    without ``from __future__ import annotations``)."""
+    found = []
+    for path in sorted(PACKAGE.rglob('*.py')):
+        tree = ast.parse(path.read_text(encoding='utf-8'))
+        if any(isinstance(n, ast.ImportFrom) and n.module == '__future__'
+               and any(a.name == 'annotations' for a in n.names) for n in tree.body):
+            continue
+        for node in ast.walk(tree):
+            annotations = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                annotations += [a.annotation for a in args.args + args.kwonlyargs
+                                + getattr(args, 'posonlyargs', []) if a.annotation]
+                annotations += [node.returns] if node.returns else []
+            elif isinstance(node, ast.AnnAssign):
+                annotations.append(node.annotation)
+            for ann in annotations:
+                for sub in ast.walk(ann):
+                    builtin_generic = (isinstance(sub, ast.Subscript)
+                                       and isinstance(sub.value, ast.Name)
+                                       and sub.value.id in ('list', 'dict', 'tuple', 'set', 'type'))
+                    union = isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.BitOr)
+                    if builtin_generic or union:
+                        found.append(f'{path.relative_to(PACKAGE)}:{ann.lineno}')
+    assert not found, found
+
+
+def test_every_module_imports():
+    """Every module imports here, except where an optional extra is not installed."""
+    failed = []
+    for info in pkgutil.walk_packages([str(PACKAGE)], 'fastervit_mm.'):
+        try:
+            importlib.import_module(info.name)
+        except ModuleNotFoundError as err:
+            if (err.name or '').split('.')[0] not in OPTIONAL:
+                failed.append(f'{info.name}: {err!r}')
+        except ImportError as err:  # e.g. mmpretrain present but its torchvision broken
+            if not any(p in str(err) for p in OPTIONAL):
+                failed.append(f'{info.name}: {err!r}')
+    assert not failed, failed

@@ -13,6 +13,8 @@ from mmengine.model import BaseModule
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from fastervit_mm.compat import cpu_supports_float16_conv, is_autocast_enabled
+
 
 def check_input(x: Tensor, in_channels: int, dtype: Optional[torch.dtype] = None) -> None:
     """Raise a ValueError/TypeError explaining how to fix an unusable backbone input.
@@ -29,10 +31,15 @@ def check_input(x: Tensor, in_channels: int, dtype: Optional[torch.dtype] = None
     if not x.is_floating_point():
         raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
                         'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
-    if dtype is not None and x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+    if dtype is not None and x.dtype != dtype and not is_autocast_enabled(x.device.type):
         raise TypeError(f'input dtype {x.dtype} differs from the weights\' dtype {dtype}: convert '
                         f'the input (x.to({dtype})) or the model (model.to({x.dtype})), or run '
                         'under torch.autocast')
+    if (x.dtype == torch.float16 and x.device.type == 'cpu' and not is_autocast_enabled('cpu')
+            and not cpu_supports_float16_conv()):
+        raise TypeError(f'float16 on the CPU: this torch ({torch.__version__}) has no float16 '
+                        'CPU convolution; use float32 or bfloat16 on the CPU, a GPU, or a newer '
+                        'torch')
     if x.shape[1] != in_channels:
         hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
                 if x.shape[-1] == in_channels else '')
