@@ -33,7 +33,7 @@ from fastervit_mm.models.layers.hat import (HAT, HATStage, PublishedAnyResHAT, T
                                             _scale)
 from fastervit_mm.models.layers.windows import WindowGrid, window_partition, window_reverse
 
-__all__ = ['export_onnx', 'prepare_for_export', 'output_names']
+__all__ = ['export_onnx', 'prepare_for_export', 'output_names', 'classifier_logits']
 
 #: Default ONNX opset: LayerNormalization is a standard op from 17.
 DEFAULT_OPSET = 17
@@ -140,14 +140,21 @@ def _find_backbone(model: nn.Module) -> HierarchicalBackbone:
 
 
 class _ClassifierLogits(nn.Module):
-    """``model(x, mode='tensor')`` of an mmpretrain classifier: the logits."""
+    """The logits of a classifier: ``model(x, mode='tensor')`` of an mmengine model (mmpretrain
+    ``ImageClassifier``), else ``model(x)``."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
+        self.mmengine_model = hasattr(model, 'data_preprocessor')
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.model(x, mode='tensor')
+        return self.model(x, mode='tensor') if self.mmengine_model else self.model(x)
+
+
+def classifier_logits(model: nn.Module) -> nn.Module:
+    """``model`` as a module mapping images to logits (identity for a backbone)."""
+    return model if isinstance(model, HierarchicalBackbone) else _ClassifierLogits(model)
 
 
 def prepare_for_export(model: nn.Module) -> nn.Module:
@@ -168,9 +175,7 @@ def prepare_for_export(model: nn.Module) -> nn.Module:
             m.__class__ = _GraphTokenInitializer
         if hasattr(m, 'fused_attn'):
             m.fused_attn = True  # one SDPA node per attention: runtimes fuse it
-    if not isinstance(model, HierarchicalBackbone):
-        model = _ClassifierLogits(model)
-    return model
+    return classifier_logits(model)
 
 
 def output_names(model: nn.Module) -> Tuple[str, ...]:
