@@ -11,8 +11,9 @@ export_onnx`): by default one dynamic file (batch, height, width) that serves ev
 ``--classifier`` the published classification model: final norm, average pooling, linear head)
 or a config: a classification config exports its logits, a detection or segmentation config its
 backbone (whole detectors and segmentors go through ``tools/deployment/deploy.py``).
-``--verify`` runs the file in ONNX Runtime on random inputs at several sizes and prints the
-relative error of every output against PyTorch; it exits with status 1 if one exceeds 1e-4.
+``--verify`` runs the file in ONNX Runtime (and with ``--runtimes onnxruntime openvino`` also in
+OpenVINO) on random inputs at several sizes and prints the relative error of every output against
+PyTorch; it exits with status 1 if one exceeds 1e-4.
 """
 import argparse
 import sys
@@ -46,7 +47,10 @@ def parse_args(argv=None):
     p.add_argument('--classifier', action='store_true',
                    help='with an arch: export the published classification model (logits)')
     p.add_argument('--verify', action='store_true',
-                   help='compare ONNX Runtime with PyTorch at several sizes')
+                   help='compare the runtimes with PyTorch at several sizes')
+    p.add_argument('--runtimes', nargs='+', default=['onnxruntime'],
+                   choices=['onnxruntime', 'openvino'],
+                   help='runtimes --verify runs (CPU). Defaults to onnxruntime')
     return p.parse_args(argv)
 
 
@@ -73,10 +77,20 @@ def build(args):
     return model.eval(), (size, size)
 
 
-def verify(path: str, model, sizes, batch: int) -> float:
-    """Print the relative error per output at each size; return the largest."""
-    import onnxruntime as ort
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+def _runner(runtime: str, path: str):
+    """``run(x) -> list of outputs`` of ``path`` in ``runtime`` on the CPU."""
+    if runtime == 'onnxruntime':
+        import onnxruntime as ort
+        session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+        return lambda x: session.run(None, {'input': x})
+    import openvino as ov
+    compiled = ov.Core().compile_model(path, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32'})
+    return lambda x: [v for v in compiled(x).values()]
+
+
+def verify(path: str, model, sizes, batch: int, runtimes=('onnxruntime', )) -> float:
+    """Print the relative error per output, size and runtime; return the largest."""
+    runners = {r: _runner(r, path) for r in runtimes}
     names = output_names(model)
     reference = classifier_logits(model)
     worst = 0.
@@ -85,14 +99,14 @@ def verify(path: str, model, sizes, batch: int) -> float:
         with torch.no_grad():
             ref = reference(x)
         ref = [ref] if isinstance(ref, torch.Tensor) else list(ref)
-        outs = session.run(None, {'input': x.numpy()})
-        errors = []
-        for name, out, r in zip(names, outs, ref):
-            r = r.double().numpy()
-            err = float(np.linalg.norm(out.astype(np.float64) - r) / np.linalg.norm(r))
-            worst = max(worst, err)
-            errors.append(f'{name} {err:.2e}')
-        print(f'{batch}x3x{size[0]}x{size[1]}: ' + ', '.join(errors))
+        for runtime, run in runners.items():
+            errors = []
+            for name, out, r in zip(names, run(x.numpy()), ref):
+                r = r.double().numpy()
+                err = float(np.linalg.norm(out.astype(np.float64) - r) / np.linalg.norm(r))
+                worst = max(worst, err)
+                errors.append(f'{name} {err:.2e}')
+            print(f'{runtime} {batch}x3x{size[0]}x{size[1]}: ' + ', '.join(errors))
     return worst
 
 
@@ -109,7 +123,7 @@ def main(argv=None) -> int:
     if not args.verify:
         return 0
     sizes = [shape] if args.static else [shape] + [s for s in VERIFY_SIZES if s != shape]
-    worst = verify(args.out, model, sizes, args.batch)
+    worst = verify(args.out, model, sizes, args.batch, args.runtimes)
     ok = worst < TOLERANCE
     verdict = 'ok' if ok else 'FAILED'
     print(f'largest relative error {worst:.2e} ({verdict}: tolerance {TOLERANCE})')
