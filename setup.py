@@ -102,13 +102,20 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'fastervit_mm': ['.mim/model-index.yml', '.mim/configs/**/*',
                                        '.mim/tools/**/*']},
+        # The supported range (docs/install.md): Python >= 3.8 here; torch >= 2.1 is checked when
+        # fastervit_mm is imported (fastervit_mm.compat.check_torch_version), because torch is never
+        # installed implicitly (its build must match the CUDA and mmcv of the machine).
         python_requires='>=3.8',
         classifiers=[
             'Development Status :: 4 - Beta',
             'License :: OSI Approved :: Apache Software License',
             'Operating System :: OS Independent',
             'Programming Language :: Python :: 3',
+            'Programming Language :: Python :: 3.8',
+            'Programming Language :: Python :: 3.9',
+            'Programming Language :: Python :: 3.10',
             'Programming Language :: Python :: 3.11',
+            'Programming Language :: Python :: 3.12',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
         install_requires=parse_requirements('runtime.txt'),
