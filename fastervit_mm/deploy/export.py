@@ -33,10 +33,15 @@ from fastervit_mm.models.layers.hat import (HAT, HATStage, PublishedAnyResHAT, T
                                             _scale)
 from fastervit_mm.models.layers.windows import WindowGrid, window_partition, window_reverse
 
-__all__ = ['export_onnx', 'prepare_for_export', 'output_names', 'classifier_logits']
+__all__ = [
+    'export_onnx', 'prepare_for_export', 'to_graph_form_', 'output_names', 'classifier_logits'
+]
 
 #: Default ONNX opset: LayerNormalization is a standard op from 17.
 DEFAULT_OPSET = 17
+_ANYRES_ERROR = ('the compatibility mode compat_anyres (published any-resolution model) does not '
+                 'export to ONNX: it reproduces bugs that tie the graph to one size. Build the '
+                 'backbone with compat_anyres=False to export.')
 
 
 def pooling_matrix(size: Tensor, num_tokens: int, dtype: torch.dtype, device=None) -> Tensor:
@@ -130,9 +135,7 @@ def _find_backbone(model: nn.Module) -> HierarchicalBackbone:
     if not isinstance(backbone, FasterViT):
         raise TypeError(f'export_onnx supports FasterViT backbones, got {type(backbone).__name__}')
     if any(isinstance(m, PublishedAnyResHAT) for m in backbone.modules()):
-        raise ValueError('the compatibility mode compat_anyres (published any-resolution model) '
-                         'does not export to ONNX: it reproduces bugs that tie the graph to one '
-                         'size. Build the backbone with compat_anyres=False to export.')
+        raise ValueError(_ANYRES_ERROR)
     for stage in backbone.levels:
         if isinstance(stage, HATStage) and stage.shift_size:
             raise ValueError('shifted windows (shift_size > 0) do not export to ONNX')
@@ -157,13 +160,18 @@ def classifier_logits(model: nn.Module) -> nn.Module:
     return model if isinstance(model, HierarchicalBackbone) else _ClassifierLogits(model)
 
 
-def prepare_for_export(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` in eval mode, BatchNorms folded, stages switched to graph form.
+def to_graph_form_(model: nn.Module) -> nn.Module:
+    """In place, for every FasterViT part inside ``model`` (a backbone, classifier, detector or
+    segmentor in eval mode): fold the BatchNorms and switch the stages to graph form.
 
-    Its outputs equal ``model``'s in eager PyTorch too (up to float rounding).
+    Use it before any ``torch.onnx.export`` of a model holding a FasterViT backbone, e.g. before
+    mmdeploy exports a whole detector; the outputs are unchanged (up to float rounding).
+
+    Returns:
+        nn.Module: ``model``.
     """
-    _find_backbone(model)
-    model = copy.deepcopy(model).eval()
+    if any(isinstance(m, PublishedAnyResHAT) for m in model.modules()):
+        raise ValueError(_ANYRES_ERROR)
     for m in model.modules():
         if isinstance(m, ConvNormChain):
             m.fold_batchnorms_()
@@ -175,7 +183,14 @@ def prepare_for_export(model: nn.Module) -> nn.Module:
             m.__class__ = _GraphTokenInitializer
         if hasattr(m, 'fused_attn'):
             m.fused_attn = True  # one SDPA node per attention: runtimes fuse it
-    return classifier_logits(model)
+    return model
+
+
+def prepare_for_export(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in eval mode in graph form (:func:`to_graph_form_`), mapping images to
+    the backbone's maps or the classifier's logits. ``model`` is not modified."""
+    _find_backbone(model)
+    return classifier_logits(to_graph_form_(copy.deepcopy(model).eval()))
 
 
 def output_names(model: nn.Module) -> Tuple[str, ...]:

@@ -185,3 +185,38 @@ def test_clear_errors(tmp_path):
         export_onnx(model, str(tmp_path / 'x.onnx'), opset=13)
     with pytest.raises(ValueError, match='example_shape'):
         export_onnx(model, str(tmp_path / 'x.onnx'), example_shape=(3, 224, 224))
+
+
+def test_graph_form_in_place_inside_another_model(tmp_path):
+    """A detector-like model holding a FasterViT (as mmdeploy exports it, legacy exporter)."""
+    from fastervit_mm.deploy import to_graph_form_
+
+    class Detector(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(2, 3))
+            self.neck = nn.Conv2d(128, 8, 1)
+
+        def forward(self, x):
+            c3, c4 = self.backbone(x)
+            return c3.mean((2, 3)), self.neck(c4)
+
+    torch.manual_seed(0)
+    model = Detector()
+    with pytest.raises(RuntimeError, match='eval'):
+        to_graph_form_(copy.deepcopy(model))  # BatchNorms in training mode are not folded
+    model.eval()
+    graph = to_graph_form_(copy.deepcopy(model))
+    path = str(tmp_path / 'det.onnx')
+    with torch.no_grad():
+        torch.onnx.export(graph, (torch.randn(1, 3, 128, 160), ), path, dynamo=False,
+                          input_names=['input'], dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}},
+                          opset_version=17)
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    for size in [(128, 160), (97, 131), (300, 420)]:
+        x = torch.randn(2, 3, *size)
+        with torch.no_grad():
+            ref = model(x)
+        for out, r in zip(session.run(None, {'input': x.numpy()}), ref):
+            assert _rel(out, r.numpy()) < TOLERANCE

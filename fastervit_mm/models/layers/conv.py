@@ -75,6 +75,8 @@ class ConvNormChain(InferenceCache):
     def fold_batchnorms_(self) -> None:
         """Replace, for good, each conv -> eval-mode BatchNorm pair by the folded conv and an
         ``nn.Identity`` (for export: the graph then holds one conv per pair)."""
+        if any(m.training for m in self.layers() if isinstance(m, _BatchNorm)):
+            raise RuntimeError('fold_batchnorms_ folds running statistics: call eval() first')
         folded = iter(fold_layers(self.layers()))
         names = {id(m): name for name, m in self.named_modules()}
         current = next(folded)
