@@ -39,8 +39,9 @@ NEWER_APIS = {
 }
 
 
-@pytest.mark.parametrize('version,ok', [('2.1.2+cu121', True), ('2.1.0', True), ('2.13.0', True),
-                                        ('10.0.0a0', True), ('2.0.1', False), ('1.13.1+cpu', False)])
+@pytest.mark.parametrize('version,ok', [
+    ('2.1.2+cu121', True), ('2.1.0', True), ('2.13.0', True), ('10.0.0a0', True), ('2.0.1', False),
+    ('1.13.1+cpu', False)])
 def test_torch_version_check(version, ok):
     if ok:
         compat.check_torch_version(version)

@@ -72,10 +72,14 @@ COMPAT_PID=$!
 bash tools/setup_env.sh
 echo "[run_tests] pytest (default suite; opt-in benchmarks live in tools/analysis/)"
 declare -A result
-"${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python" -m pytest tests && result[main]=passed || result[main]=FAILED
+result[main]=passed
+"${FASTERVIT_MM_VENV:-$ROOT/.venv}/bin/python" -m pytest tests || result[main]=FAILED
 if wait "$COMPAT_PID"; then
     sed 's/^/  /' "$COMPAT_LOG"
-    for name in py38 py312; do run_compat "$name" && result[$name]=passed || result[$name]=FAILED; done
+    for name in py38 py312; do
+        result[$name]=passed
+        run_compat "$name" || result[$name]=FAILED
+    done
 else
     sed 's/^/  /' "$COMPAT_LOG"
     echo "[run_tests] ERROR: setting up the compatibility venvs failed (above)"

@@ -24,7 +24,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPAT_ROOT="${FASTERVIT_MM_COMPAT_ROOT:-$ROOT/.venv-compat}"
 START=$(date +%s)
 
-log() { printf '[setup_env_compat %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"; }
+log() {
+    printf '[setup_env_compat %s +%4ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"
+}
 die() { printf '[setup_env_compat] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---- the two environments (reasons: docs/install.md) -----------------------------------------
@@ -45,8 +47,10 @@ find_python() {  # $1 = X.Y: an interpreter of that version, or nothing
 setup_one() {
     local name=$1 pyv=${PY_OF[$1]} torchv=${TORCH_OF[$1]}
     local venv="$COMPAT_ROOT/$name" cons="$ROOT/requirements/constraints-$name.txt"
+    local pyv_tuple=${pyv/./, }
     local python; python=$(find_python "$pyv")
-    [ -n "$python" ] || die "no Python $pyv found: install it (e.g. pyenv install $pyv) or set FASTERVIT_MM_PYTHON${pyv/./}"
+    [ -n "$python" ] || die "no Python $pyv found: install it (e.g. pyenv install $pyv)" \
+        "or set FASTERVIT_MM_PYTHON${pyv/./}"
     [ -f "$cons" ] || die "$cons is missing"
     if [ ! -x "$venv/bin/python" ]; then
         log "$name: creating $venv ($("$python" --version 2>&1))"
@@ -56,7 +60,7 @@ setup_one() {
         log "$name: $venv exists"
     fi
     local py="$venv/bin/python"
-    "$py" -c "import sys; assert sys.version_info[:2] == tuple(map(int, '$pyv'.split('.'))), sys.version" \
+    "$py" -c "import sys; assert sys.version_info[:2] == ($pyv_tuple), sys.version" \
         || die "$venv is not Python $pyv: remove it and run again"
     # Everything pinned present? (importlib.metadata, no resolver: fast)
     if "$py" - "$cons" <<'EOF' 2>/dev/null; then
@@ -75,13 +79,16 @@ sys.exit(1 if bad else 0)
 EOF
         log "$name: torch $torchv, mmengine $MMENGINE_VERSION and the test tools present"
     else
-        log "$name: installing torch $torchv (the registry's default build: with its CUDA libraries, ~2.5-4 GB, a few minutes), mmengine $MMENGINE_VERSION, test tools"
+        log "$name: installing torch $torchv (the registry's default build, with its CUDA" \
+            "libraries: ~2.5-4 GB, a few minutes), mmengine $MMENGINE_VERSION, test tools"
         # The local find-links folder and pip's global constraint file hold torch builds for other
         # Pythons only; the project's constraints file is the one that applies.
-        if ! ( env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$py" -m pip --disable-pip-version-check \
-                   install --progress-bar off -c "$cons" "torch==$torchv" "mmengine==$MMENGINE_VERSION" \
+        local quiet="^(Requirement already satisfied|  Using cached|  Downloading|Collecting)"
+        if ! ( env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$py" -m pip \
+                   --disable-pip-version-check install --progress-bar off -c "$cons" \
+                   "torch==$torchv" "mmengine==$MMENGINE_VERSION" \
                    -r "$ROOT/requirements/tests-compat.txt" 2>&1 \
-               | { grep -vE "^(Requirement already satisfied|  Using cached|  Downloading|Collecting)" || true; }
+               | { grep -vE "$quiet" || true; }
                exit "${PIPESTATUS[0]}" ); then
             die "$name: the install failed (pip's message above)"
         fi

@@ -137,7 +137,7 @@ def test_getattr_stays_restricted(tmp_path):
 def test_import_enables_checkpoint_diagnostics(tmp_path):
     """``import fastervit_mm`` alone (no fastervit_mm.engine) routes mmengine's local checkpoint
     loader (``load_from``, ``--resume``) through the diagnostics: a truncated file is named with
-    its cause and the checkpoints to resume from instead; applying the shims again changes nothing."""
+    its cause and the checkpoints to resume from instead; patching again changes nothing."""
     good, bad = tmp_path / 'iter_2.pth', tmp_path / 'iter_4.pth'
     code = textwrap.dedent(f'''
         import sys, torch
@@ -196,7 +196,8 @@ def test_import_patches_nothing_else():
         safe_before = len(torch.serialization.get_safe_globals())
         torch_attrs = {k: id(v) for k, v in vars(torch).items()}
         import fastervit_mm.checkpoint
-        assert not [m for m in sys.modules if m.startswith('fastervit_mm.models')], 'models imported'
+        models = [m for m in sys.modules if m.startswith('fastervit_mm.models')]
+        assert not models, models
         changed = [k for k, v in CheckpointLoader._schemes.items() if before.get(k) is not v]
         assert changed == [''], changed
         assert CheckpointLoader._schemes[''].__module__ == 'fastervit_mm.checkpoint.loading'

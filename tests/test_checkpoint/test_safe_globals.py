@@ -58,7 +58,8 @@ def _checkpoint(**extra) -> dict:
     model, optim = _model_and_optim()
     ckpt = dict(meta=dict(epoch=1, iter=4, mmengine_version='0.10.7', seed=0,
                           experiment_name='run_20260101_000000', time='20260101_000000',
-                          cfg="model = dict(type='FasterViT')", dataset_meta=dict(classes=('a', 'b'))),
+                          cfg="model = dict(type='FasterViT')",
+                          dataset_meta=dict(classes=('a', 'b'))),
                 state_dict=model.state_dict(), optimizer=optim.state_dict())
     ckpt.update(extra)
     return ckpt
@@ -94,7 +95,8 @@ def _cases():
             param_schedulers=[multistep.state_dict(), cosine.state_dict()]),
         'resumed run (RNG states, message hub after resume)': _checkpoint(
             message_hub=_hub({'train/loss': _filled(1.0, 0.9), 'train/grad_norm': HistoryBuffer()}),
-            rng_state=[dict(python=None, numpy=np.random.get_state(), torch=torch.get_rng_state())]),
+            rng_state=[dict(python=None, numpy=np.random.get_state(),
+                            torch=torch.get_rng_state())]),
     }
 
 
