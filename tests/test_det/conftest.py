@@ -42,12 +42,13 @@ def mmdet_scope():
 
 
 def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',
-                     val_interval: int = None) -> str:
+                     val_interval: int = None, base: str = DEMO_CONFIG) -> str:
     """Write a child of the demo config that reads ``data_root`` and trains ``max_iters``
     iterations (batch 2, log every iteration, validation and a checkpoint at the end unless
-    ``val_interval`` says otherwise); returns ``path``."""
+    ``val_interval`` says otherwise); returns ``path``. ``base``: the demo config to inherit
+    (the Mask R-CNN demo by default)."""
     text = f'''
-_base_ = {DEMO_CONFIG!r}
+_base_ = {base!r}
 data_root = {data_root!r}
 train_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
 val_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))

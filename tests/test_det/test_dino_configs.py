@@ -88,19 +88,8 @@ def test_demo_config(mmdet_scope):
 
 def test_demo_trains_with_tools_train(tmp_path, det_data):
     """The demo config runs under tools/train.py: two iterations, a validation, a checkpoint."""
-    from .conftest import run_tool
-    child = tmp_path / 'dino_demo_child.py'
-    child.write_text(f'''
-_base_ = {DINO_DEMO_CONFIG!r}
-data_root = {det_data!r}
-train_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
-val_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
-test_evaluator = val_evaluator
-train_cfg = dict(max_iters=2, val_interval=2)
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
-''')
+    from .conftest import run_tool, write_demo_child
+    child = write_demo_child(tmp_path / 'dino_demo_child.py', det_data, base=DINO_DEMO_CONFIG)
     work_dir = tmp_path / 'work'
     run_tool('train.py', [child, '--work-dir', work_dir])
     assert (work_dir / 'iter_2.pth').is_file()

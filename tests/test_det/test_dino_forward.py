@@ -33,7 +33,8 @@ ODD_SHAPES = [(3, 161, 227), (3, 199, 149)]  # neither a multiple of a window no
 
 
 def _dino(scales: int, **overrides):
-    path = osp.join(REPO_ROOT, 'configs', 'dino', f'dino-{scales}scale_fastervit-0_8xb2-12e_coco.py')
+    path = osp.join(REPO_ROOT, 'configs', 'dino',
+                    f'dino-{scales}scale_fastervit-0_8xb2-12e_coco.py')
     levels = list(range(5 - scales, 4))
     torch.manual_seed(0)
     return build_detector(Config.fromfile(path), **SMALL_DINO,
