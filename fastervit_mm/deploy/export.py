@@ -29,6 +29,7 @@ from torch import Tensor
 from fastervit_mm.models.backbones.base import HierarchicalBackbone
 from fastervit_mm.models.backbones.fastervit import FasterViT
 from fastervit_mm.models.layers.conv import ConvNormChain
+from fastervit_mm.models.layers.inference_cache import InferenceCache
 from fastervit_mm.models.layers.hat import (HAT, HATStage, PublishedAnyResHAT, TokenInitializer,
                                             _scale)
 from fastervit_mm.models.layers.windows import WindowGrid, window_partition, window_reverse
@@ -173,6 +174,9 @@ def to_graph_form_(model: nn.Module) -> nn.Module:
     if any(isinstance(m, PublishedAnyResHAT) for m in model.modules()):
         raise ValueError(_ANYRES_ERROR)
     for m in model.modules():
+        if isinstance(m, InferenceCache):  # values frozen at one size would end in the graph
+            m.deploy = False
+            m.clear_inference_cache()
         if isinstance(m, ConvNormChain):
             m.fold_batchnorms_()
         if type(m) is HATStage:

@@ -220,3 +220,16 @@ def test_graph_form_in_place_inside_another_model(tmp_path):
             ref = model(x)
         for out, r in zip(session.run(None, {'input': x.numpy()}), ref):
             assert _rel(out, r.numpy()) < TOLERANCE
+
+
+def test_deploy_mode_model_still_exports_dynamically(tmp_path):
+    model = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(3, ), deploy=True).eval()
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        model(x)  # frozen terms for 224² exist in the model
+    session = ort.InferenceSession(export_onnx(model, str(tmp_path / 'd.onnx')),
+                                   providers=['CPUExecutionProvider'])
+    x = torch.randn(1, 3, 97, 131)
+    with torch.no_grad():
+        ref = model(x)[0].numpy()
+    assert _rel(session.run(None, {'input': x.numpy()})[0], ref) < TOLERANCE

@@ -12,8 +12,9 @@ deliberately simple, so that its correctness can be checked by reading :class:`I
   ``train()`` / ``eval()`` call (mmengine's EMA hook swaps weights *before* the loops call
   ``model.eval()``; training steps happen between ``train()`` and ``eval()``), ``load_state_dict``
   and moves (``to``, ``half``, ...);
-* in deploy mode (:meth:`InferenceCache.switch_to_deploy`) values are also reused in training and
-  survive ``train()``/``eval()``: they are frozen until the next ``load_state_dict`` or move.
+* in deploy mode (:meth:`InferenceCache.switch_to_deploy`) values are also reused in training, in
+  traced graphs (as constants) and across ``train()``/``eval()``: they are frozen until the next
+  ``load_state_dict`` or move.
 
 Weights changed by hand in eval mode (e.g. ``p.data.copy_(...)``) are seen after the next
 ``eval()`` call or :meth:`InferenceCache.clear_inference_cache`.
@@ -46,9 +47,11 @@ class InferenceCache(nn.Module):
 
     def cache_applies(self) -> bool:
         """Whether this forward may reuse cached values."""
-        if is_compiling() or torch.jit.is_tracing():
+        if is_compiling():
             return False
-        return self.deploy or not (self.training or torch.is_grad_enabled())
+        if self.deploy:
+            return True
+        return not (self.training or torch.is_grad_enabled() or torch.jit.is_tracing())
 
     def cached(self, key: Hashable, fn: Callable[[], Tensor]):
         """``fn()``, computed once per ``key`` while :meth:`cache_applies`."""
