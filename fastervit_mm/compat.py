@@ -12,6 +12,7 @@ fails. This module patches nothing; the checkpoint-loading patches live in
 :mod:`fastervit_mm.checkpoint`.
 """
 import functools
+import inspect
 import re
 from typing import Any, Callable, Optional, Tuple
 
@@ -19,7 +20,8 @@ import torch
 
 __all__ = [
     'MIN_TORCH', 'torch_version', 'check_torch_version', 'is_compiling',
-    'register_load_state_dict_pre_hook', 'is_autocast_enabled', 'cpu_supports_float16_conv'
+    'register_load_state_dict_pre_hook', 'is_autocast_enabled', 'cpu_supports_float16_conv',
+    'onnx_export'
 ]
 
 #: Oldest supported torch (mmcv 2.1.0's prebuilt wheels are built for torch 2.1).
@@ -100,3 +102,14 @@ def cpu_supports_float16_conv() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def onnx_export(*args: Any, **kwargs: Any) -> Any:
+    """``torch.onnx.export(*args, dynamo=False, **kwargs)``: the TorchScript-based exporter.
+
+    torch 2.5 added the ``dynamo`` argument (and 2.9 made ``dynamo=True`` the default); torch
+    2.1-2.4 have only the TorchScript-based exporter and reject the argument.
+    """
+    if 'dynamo' in inspect.signature(torch.onnx.export).parameters:
+        kwargs['dynamo'] = False
+    return torch.onnx.export(*args, **kwargs)

@@ -32,6 +32,7 @@ NEWER_APIS = {
     r'torch\.is_autocast_enabled\(\s*[^)\s]': 'torch 2.4: compat.is_autocast_enabled',
     r'\.register_state_dict_post_hook\(': 'torch 2.5',
     r'torch\.nn\.attention': 'torch 2.2',
+    r'dynamo=': 'torch.onnx.export(dynamo=) is torch 2.5: compat.onnx_export',
     r'\.removeprefix\(|\.removesuffix\(': 'Python 3.9',
     r'functools\.cache\b|from functools import [^\n]*\bcache\b': 'Python 3.9',
     r'zip\([^)\n]*strict=': 'Python 3.10',
@@ -117,6 +118,17 @@ def test_float16_on_the_cpu():
     else:
         with pytest.raises(TypeError, match='float16 on the CPU: this torch'):
             model(x)
+
+
+def test_onnx_export(tmp_path):
+    """The TorchScript-based exporter on every torch (``dynamo=False`` only where it exists)."""
+    path = tmp_path / 'linear.onnx'
+    compat.onnx_export(nn.Linear(3, 2).eval(), (torch.randn(1, 3), ), str(path),
+                       input_names=['x'], output_names=['y'], opset_version=17)
+    import onnx  # every CI environment has it (requirements/tests-compat.txt)
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model)
+    assert [i.name for i in model.graph.input] == ['x']
 
 
 def test_no_newer_api_outside_compat():

@@ -26,6 +26,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from fastervit_mm.compat import onnx_export
 from fastervit_mm.models.backbones.base import HierarchicalBackbone
 from fastervit_mm.models.backbones.fastervit import FasterViT
 from fastervit_mm.models.layers.conv import ConvNormChain
@@ -240,7 +241,6 @@ def export_onnx(model: nn.Module,
         dynamic_axes.update({n: ({0: 'batch'} if n == 'logits' else
                                  {0: 'batch', 2: f'{n}_height', 3: f'{n}_width'}) for n in names})
     with torch.no_grad():
-        torch.onnx.export(graph, (x, ), path, dynamo=False, input_names=['input'],
-                          output_names=list(names), dynamic_axes=dynamic_axes,
-                          opset_version=opset, do_constant_folding=True)
+        onnx_export(graph, (x, ), path, input_names=['input'], output_names=list(names),
+                    dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True)
     return path
