@@ -17,8 +17,9 @@ import pytest
 
 from conftest import REPO_ROOT
 
-IGNORE = shutil.ignore_patterns('.venv', '.git', '.mim', '__pycache__', '*.egg-info', 'build',
-                                'dist', 'work_dirs', 'data', '.pytest_cache', '.hypothesis')
+IGNORE = shutil.ignore_patterns('.venv', '.venv-*', '.git', '.mim', '__pycache__', '*.egg-info',
+                                'build', 'dist', 'work_dirs', 'data', '.pytest_cache',
+                                '.hypothesis')
 
 
 def _venv(path):
