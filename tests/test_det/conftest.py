@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Fixtures of the detection tests: config paths, a tiny synthetic COCO-format dataset, child
-configs of the demo config that train for a few iterations, and small detectors."""
+"""Helpers of the detection tests: config paths, child configs of the demo config that train for a
+few iterations, and small detectors (the synthetic dataset ``det_data`` and ``mmdet_scope`` are in
+tests/conftest.py)."""
 import copy
 import glob
 import os.path as osp
@@ -23,22 +24,6 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
 CASCADE_CONFIG = osp.join(REPO_ROOT, 'configs', 'cascade_rcnn',
                           'cascade-mask-rcnn_fastervit-0_fpn_4conv1fc-giou_ms-crop-3x_coco.py')
-
-
-@pytest.fixture(scope='session')
-def det_data(tmp_path_factory) -> str:
-    """A tiny synthetic COCO-format dataset (8 training, 4 validation images of 192x192)."""
-    from fastervit_mm.datasets import make_synthetic_coco
-    root = str(tmp_path_factory.mktemp('synthetic_coco'))
-    make_synthetic_coco(root, num_train=8, num_val=4, seed=0)
-    return root + '/'
-
-
-@pytest.fixture(scope='session')
-def mmdet_scope():
-    """Make ``mmdet`` the default registry scope (as the Runner does for these configs)."""
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmdet')
 
 
 def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',

@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Fixtures of the segmentation tests: config paths, a tiny synthetic ADE20K-format dataset and
-small UperNet models built from the demo config (itself a child of the real configs)."""
+"""Fixtures of the segmentation tests: config paths and small UperNet models built from the demo
+config (itself a child of the real configs); the synthetic dataset ``seg_data`` and ``mmseg_scope``
+are in tests/conftest.py."""
 import copy
 import glob
 import os.path as osp
@@ -13,22 +14,6 @@ SEG_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'upernet', '*.py')
                      glob.glob(osp.join(REPO_ROOT, 'configs', 'demo', '*upernet*.py')))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
-
-
-@pytest.fixture(scope='session')
-def seg_data(tmp_path_factory):
-    """A tiny synthetic ADE20K-format dataset (8 training, 4 validation images of 64x64)."""
-    from fastervit_mm.datasets import make_synthetic_ade20k
-    root = str(tmp_path_factory.mktemp('synthetic_ade20k'))
-    make_synthetic_ade20k(root, num_train=8, num_val=4, size=(64, 64), seed=0)
-    return root
-
-
-@pytest.fixture(scope='session')
-def mmseg_scope():
-    """Make ``mmseg`` the default registry scope (as the Runner does for these configs)."""
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmseg')
 
 
 @pytest.fixture(scope='session')
