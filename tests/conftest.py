@@ -1,17 +1,62 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Shared test helpers: repository paths, a runner for isolated Python subprocesses, the tiny
-synthetic COCO/ADE20K datasets and the mmdet/mmseg registry scopes."""
+"""What the test folders share (one definition each; the folder conftests import from here).
+
+* paths: ``REPO_ROOT``, ``SHARED_DIR``, the parity fixtures (``parity_dir``, ``require_parity_dir``)
+  and the demo configs of detection and segmentation;
+* processes: ``run_python`` (a fresh interpreter), ``tool_env`` (the environment of a
+  ``tools/*.py`` subprocess), ``run_process_group`` (kills torchrun's workers on a timeout);
+* data: the tiny synthetic COCO and ADE20K datasets (``det_data``, ``seg_data``) and the
+  mmdet/mmseg registry scopes;
+* models: ``build_detector``, ``build_segmentor`` and the segmentation demo config
+  (``seg_demo_cfg``); the detection demo's children (``write_demo_child``) and tools run
+  in-process (``run_tool``);
+* numbers: ``rel_err``.
+
+This file imports nothing beyond the standard library and pytest at module level: the
+backbone-level set runs it in environments without mmdet and mmseg.
+"""
+import copy
 import os
 import os.path as osp
+import runpy
+import signal
 import subprocess
 import sys
+from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DIR = osp.join(osp.dirname(REPO_ROOT), 'shared')
+DET_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                           'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
+SEG_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                           'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
 
 
+# ---- parity fixtures ------------------------------------------------------------------------
+def parity_dir() -> Path:
+    """``$FASTERVIT_MM_PARITY_DIR``, default ``../shared/fixtures/official`` from the repo root."""
+    default = osp.join(SHARED_DIR, 'fixtures', 'official')
+    return Path(os.environ.get('FASTERVIT_MM_PARITY_DIR', default))
+
+
+def require_parity_dir() -> Path:
+    """The fixture directory, failing (never skipping) with a clear message if it is missing."""
+    path = parity_dir()
+    if not path.is_dir():
+        pytest.fail(f'parity fixtures not found at {path}: set FASTERVIT_MM_PARITY_DIR to the '
+                    'directory holding case_*.pt and layouts.json (shared/fixtures/official)')
+    return path
+
+
+def rel_err(out, ref) -> float:
+    """Relative error ``|out - ref| / |ref|`` of two tensors, in float64."""
+    return ((out.double() - ref.double()).norm() / ref.double().norm()).item()
+
+
+# ---- processes ------------------------------------------------------------------------------
 def run_python(code: str, cwd: str = REPO_ROOT, timeout: int = 600, env: dict = None):
     """Run ``code`` in a fresh interpreter of this venv (clean registries, clean safe-globals).
 
@@ -29,7 +74,42 @@ def python_subprocess():
     return run_python
 
 
-# ---- the synthetic datasets and registry scopes of the detection, segmentation and dataset tests
+def tool_env(**extra) -> dict:
+    """Environment of a ``tools/*.py`` subprocess: one thread (deterministic CPU reductions,
+    light on a shared machine), CPU only, the repository and tests importable."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
+               PYTHONUNBUFFERED='1',
+               PYTHONPATH=os.pathsep.join([REPO_ROOT, osp.join(REPO_ROOT, 'tests')] +
+                                          [os.environ.get('PYTHONPATH', '')]))
+    env.update(extra)
+    return env
+
+
+def run_process_group(cmd: List[str], timeout: int = 600, **kwargs) -> Tuple[int, str]:
+    """Run ``cmd`` in its own process group; on timeout kill the whole group (torchrun's workers
+    included) and fail with the output so far. Returns (exit code, stdout + stderr)."""
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f'{cmd} timed out after {timeout} s:\n{out[-5000:]}')
+    return proc.returncode, out
+
+
+def run_tool(script: str, args: List[str]) -> None:
+    """Run ``tools/<script>`` in this process, as ``python tools/<script> args``."""
+    argv = sys.argv
+    sys.argv = [script] + [str(a) for a in args]
+    try:
+        runpy.run_path(osp.join(REPO_ROOT, 'tools', script), run_name='__main__')
+    finally:
+        sys.argv = argv
+
+
+# ---- synthetic datasets and registry scopes -------------------------------------------------
 @pytest.fixture(scope='session')
 def det_data(tmp_path_factory) -> str:
     """A tiny synthetic COCO-format dataset (8 training, 4 validation images of 192x192)."""
@@ -60,3 +140,56 @@ def mmseg_scope():
     """Make ``mmseg`` the default registry scope (as the Runner does for these configs)."""
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
+
+
+# ---- models and configs of the detection and segmentation demos -----------------------------
+def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',
+                     val_interval: int = None, base: str = DET_DEMO_CONFIG) -> str:
+    """Write a child of the demo config that reads ``data_root`` and trains ``max_iters``
+    iterations (batch 2, log every iteration, validation and a checkpoint at the end unless
+    ``val_interval`` says otherwise); returns ``path``. ``base``: the demo config to inherit
+    (the Mask R-CNN demo by default)."""
+    text = f'''
+_base_ = {base!r}
+data_root = {data_root!r}
+train_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters={max_iters}, val_interval={val_interval or max_iters})
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_iters}))
+{extra}
+'''
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def build_detector(cfg, **overrides):
+    """Build ``cfg.model`` with the backbone's ``init_cfg`` removed and ``overrides`` merged in
+    (keys relative to ``model``, e.g. ``{'neck.in_channels': [...]}``)."""
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
+    model_cfg.merge_from_dict({'model.backbone.init_cfg': None})
+    model_cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
+    return MODELS.build(model_cfg.model)
+
+
+@pytest.fixture(scope='session')
+def seg_demo_cfg(mmseg_scope):
+    """The segmentation demo config."""
+    from mmengine.config import Config
+    return Config.fromfile(SEG_DEMO_CONFIG)
+
+
+def build_segmentor(cfg, **model_overrides):
+    """Build ``cfg.model`` (deep-copied, merged with ``model_overrides``) in eval mode."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
+    model_cfg.merge_from_dict({f'model.{k}': v for k, v in model_overrides.items()})
+    model = MODELS.build(model_cfg.model)
+    model.init_weights()
+    return model.eval()

@@ -29,11 +29,11 @@ COMPAT_TESTS=(
     tests/test_models
     tests/test_reliability/test_checkpoint_loading.py
     tests/test_reliability/test_fuzz_backbone.py
-    tests/test_det/test_layer_decay.py
+    tests/test_engine/test_optimizers/test_layer_decay.py
 )
 COMPAT_DESELECT=(
     tests/test_reliability/test_checkpoint_loading.py::test_detector_init_fails_before_training
-    tests/test_det/test_layer_decay.py::test_detector_from_the_demo_config
+    tests/test_engine/test_optimizers/test_layer_decay.py::test_detector_from_the_demo_config
     tests/test_models/test_backbones/test_variants.py::test_configs_agree_with_the_table
 )
 

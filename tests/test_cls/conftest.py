@@ -6,14 +6,14 @@ import os.path as osp
 
 import pytest
 
-from conftest import REPO_ROOT, SHARED_DIR  # tests/conftest.py
+from conftest import REPO_ROOT, parity_dir  # tests/conftest.py
 from fastervit_mm.models.backbones.variants import get_variant
 
 CLS_DIR = osp.join(REPO_ROOT, 'configs', 'fastervit')
 CLS_CONFIGS = sorted(glob.glob(osp.join(CLS_DIR, '*.py')))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py')
-FIXTURES = osp.join(SHARED_DIR, 'fixtures', 'official')
+FIXTURES = str(parity_dir())
 
 #: config stem -> the published variant it evaluates (arch, crop, crop_pct, crop mode, drop path,
 #: checkpoint: fastervit_mm.models.backbones.variants).

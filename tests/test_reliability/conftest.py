@@ -1,20 +1,19 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Helpers of the reliability tests: small architectures, the parity fixtures, a tiny synthetic
-COCO-format dataset and demo-config children that train a few iterations on CPU."""
-import os
-import os.path as osp
-from pathlib import Path
-
+"""Helpers of the reliability tests: a small architecture, a parity fixture, a tiny synthetic
+COCO-format dataset and demo-config children that train a few iterations on CPU. The demo config,
+the fixture directory and ``tool_env`` are shared with other folders (tests/conftest.py)."""
 import pytest
 
-from conftest import REPO_ROOT, SHARED_DIR  # tests/conftest.py
+from conftest import DET_DEMO_CONFIG, require_parity_dir, tool_env
+
+__all__ = ['TINY_ARCH', 'DEMO_CONFIG', 'IMAGE_SIZE', 'parity_case', 'tiny_det_data',
+           'write_tiny_det_config', 'tool_env']
 
 #: A small FasterViT with carrier tokens in stage 3 (the published default layout).
 TINY_ARCH = dict(dim=16, in_dim=8, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8],
                  window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2,
                  hat=[False, False, True, False])
-DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
+DEMO_CONFIG = DET_DEMO_CONFIG
 #: Image side of the tiny training runs.
 IMAGE_SIZE = 96
 
@@ -22,8 +21,7 @@ IMAGE_SIZE = 96
 def parity_case(name: str = 'case_hat_s3_224.pt') -> dict:
     """A parity fixture (official-layout weights, input and outputs); fails if it is missing."""
     import torch
-    path = Path(os.environ.get('FASTERVIT_MM_PARITY_DIR',
-                               osp.join(SHARED_DIR, 'fixtures', 'official'))) / name
+    path = require_parity_dir() / name
     if not path.is_file():
         pytest.fail(f'parity fixture {path} not found: set FASTERVIT_MM_PARITY_DIR to the '
                     'directory of shared/fixtures/official')
@@ -73,13 +71,3 @@ randomness = dict(seed={seed}, deterministic=True)
         f.write(text)
     return str(path)
 
-
-def tool_env(**extra) -> dict:
-    """Environment of a ``tools/*.py`` subprocess: one thread (deterministic CPU reductions,
-    light on a shared machine), CPU only, the repository and tests importable."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
-               PYTHONUNBUFFERED='1',
-               PYTHONPATH=os.pathsep.join([REPO_ROOT, osp.join(REPO_ROOT, 'tests')] +
-                                          [os.environ.get('PYTHONPATH', '')]))
-    env.update(extra)
-    return env

@@ -1,34 +1,22 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Fixtures of the segmentation tests: config paths and small UperNet models built from the demo
-config (itself a child of the real configs); the synthetic dataset ``seg_data`` and ``mmseg_scope``
-are in tests/conftest.py."""
-import copy
+"""Paths of the segmentation tests and ``demo_cfg``. The synthetic dataset ``seg_data``,
+``mmseg_scope``, ``build_segmentor`` and the demo config itself live in tests/conftest.py
+(shared with tests/test_engine)."""
 import glob
 import os.path as osp
 
 import pytest
 
-from conftest import REPO_ROOT  # tests/conftest.py
+from conftest import REPO_ROOT, SEG_DEMO_CONFIG, build_segmentor
+
+__all__ = ['REPO_ROOT', 'SEG_CONFIGS', 'DEMO_CONFIG', 'build_segmentor', 'demo_cfg']
 
 SEG_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'upernet', '*.py')) +
                      glob.glob(osp.join(REPO_ROOT, 'configs', 'demo', '*upernet*.py')))
-DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
+DEMO_CONFIG = SEG_DEMO_CONFIG
 
 
 @pytest.fixture(scope='session')
-def demo_cfg(mmseg_scope):
-    """The demo config."""
-    from mmengine.config import Config
-    return Config.fromfile(DEMO_CONFIG)
-
-
-def build_segmentor(cfg, **model_overrides):
-    """Build ``cfg.model`` (deep-copied, merged with ``model_overrides``) in eval mode."""
-    from mmengine.config import Config
-    from mmseg.registry import MODELS
-    model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
-    model_cfg.merge_from_dict({f'model.{k}': v for k, v in model_overrides.items()})
-    model = MODELS.build(model_cfg.model)
-    model.init_weights()
-    return model.eval()
+def demo_cfg(seg_demo_cfg):
+    """The demo config (``seg_demo_cfg`` of tests/conftest.py)."""
+    return seg_demo_cfg

@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from fastervit_mm.models import FasterViT
-from .conftest import DEMO_CONFIG, build_detector
+from conftest import DET_DEMO_CONFIG, build_detector
 
 ARCH = dict(dim=16, in_dim=16, depths=[1, 2, 3, 1], num_heads=[1, 2, 2, 4], window_size=7,
             ct_size=2, mlp_ratio=2, hat=[False, False, True, False])
@@ -74,7 +74,7 @@ def test_expected_lr_per_layer():
 
 
 def test_detector_from_the_demo_config(mmdet_scope):
-    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg = Config.fromfile(DET_DEMO_CONFIG)
     model = build_detector(cfg)
     rate = cfg.optim_wrapper.paramwise_cfg.layer_decay_rate
     lr = cfg.optim_wrapper.optimizer.lr

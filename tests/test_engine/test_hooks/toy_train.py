@@ -1,7 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """A seconds-long mmengine training (a linear model on random data) for the checkpoint tests.
 
-``python -m test_reliability.toy_train WORK_DIR [--hook CheckpointHook] [--max-keep N]
+``python -m test_engine.test_hooks.toy_train WORK_DIR [--hook CheckpointHook] [--max-keep N]
 [--slow-save-at ITER] [--resume] [--iters N]``
 
 With ``--slow-save-at k`` the checkpoint of iteration ``k`` is written in small chunks with

@@ -18,8 +18,7 @@ import torch
 from fastervit_mm.checkpoint import TMP_MARK, atomic_write, remove_stale_temporaries
 from fastervit_mm.engine.checkpoint import AtomicCheckpointHook, AtomicLocalBackend
 from fastervit_mm.registry import HOOKS
-from conftest import REPO_ROOT
-from .conftest import tool_env
+from conftest import REPO_ROOT, tool_env
 
 
 def _toy(work_dir, *args, kill_on_save=False, timeout=300):
@@ -28,7 +27,7 @@ def _toy(work_dir, *args, kill_on_save=False, timeout=300):
     Returns:
         tuple: (return code, output).
     """
-    cmd = [sys.executable, '-m', 'test_reliability.toy_train', str(work_dir), *map(str, args)]
+    cmd = [sys.executable, '-m', 'test_engine.test_hooks.toy_train', str(work_dir), *map(str, args)]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=tool_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines = []
