@@ -66,3 +66,27 @@ def time_steps(step: Callable[[], Any],
         synchronize(device)
         times.append(time.perf_counter() - start)
     return Timing(times, output)
+
+
+def matmul_gflop_s(size: int = 2048,
+                   dtype: torch.dtype = torch.float32,
+                   iters: int = 5,
+                   warmup: int = 2,
+                   device: Optional[Union[str, torch.device]] = None) -> float:
+    """The rate of one ``size x size`` matrix product in ``dtype``, timed with :func:`time_steps`:
+    the machine's practical peak for the benchmarks' achieved GFLOP/s (``2 * size**3`` floating
+    point operations over the median step time, in GFLOP/s).
+
+    Args:
+        size: Side of the square matrices. Defaults to 2048.
+        dtype: Their dtype (e.g. ``torch.bfloat16`` for the bf16 peak). Defaults to float32.
+        iters: Timed products. Defaults to 5.
+        warmup: Untimed products before them. Defaults to 2.
+        device: Where they run; None for the CPU. Defaults to None.
+    """
+    gen = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(size, size, generator=gen).to(device=device, dtype=dtype)
+            for _ in range(2))
+    with torch.inference_mode():
+        timing = time_steps(lambda: torch.mm(a, b), iters, warmup, device)
+    return 2 * size**3 / timing.median / 1e9

@@ -25,12 +25,38 @@ size, else its any-resolution model built for each ``--size``; ``--state-dict`` 
 published-layout weights into it (use this tool's ``--save-state-dict`` for the same weights on
 both sides). It needs only torch and that package (no mmengine). ``--implementation timm:NAME``
 times a timm backbone (``features_only``, built for each ``--size``), e.g. Swin-T on a machine
-without mmdet: ``timm:swin_tiny_patch4_window7_224``.
+without mmdet: ``timm:swin_tiny_patch4_window7_224``. The published package is found where it is
+installed, else in ``$FASTERVIT_PUBLISHED_PATH`` (default ``~/.cache/fastervit_mm/published``), a
+folder made once with ``pip install --no-deps --target ~/.cache/fastervit_mm/published
+fastervit==1.0.0 timm==1.0.31`` (nothing else is needed beside this project's environment).
+
+``--runtime onnxruntime|openvino`` times this backbone (or, with ``--with-head``, classifier)
+exported to ONNX with dynamic batch, height and width (:func:`fastervit_mm.deploy.export_onnx`):
+one file per process, written once (to ``--onnx FILE``, or a temporary file) and run at every
+``--size`` and ``--batch``; with ``--onnx`` an existing file is run as it is (it must come from
+the same arch and weights: the seed, or ``--state-dict``). The runners and their settings are
+those of :mod:`fastervit_mm.deploy.runtimes` (``runtime_options`` in the JSON line). Each line
+then also has ``rel_error_vs_torch``, the worst relative error of the runtime's outputs against
+eager float32 PyTorch on the timed input (the run stops above 0.05: a file of other weights).
+``--precision bf16`` runs in bfloat16: ``torch.autocast(device, torch.bfloat16)`` for
+``--runtime torch`` (every ``--implementation``; ``--amp`` is the same on CPU), OpenVINO's
+``INFERENCE_PRECISION_HINT=bf16``; ONNX Runtime refuses it. bf16 is fast only on CPUs with
+AVX512-BF16 or AMX (``native_bf16`` in the line).
+
+``--flops`` adds ``gmacs`` (multiply-accumulates of the whole forward of the batch, as
+``tools/analysis/get_flops.py`` counts them, via :func:`fastervit_mm.analysis.flops.count_macs`
+on the PyTorch model timed or exported) and ``achieved_gflop_s`` (``2 * macs / median``);
+``--matmul-peak [N]`` (implies ``--flops``) first times an ``N x N`` matrix product (default
+2048) in float32 and bfloat16 with the same loop and threads (``matmul_peak_gflop_s``) and adds
+``peak_fraction``, the achieved rate over the peak of the run's precision.
 """
 import argparse
 import json
 import os
 import resource
+import sys
+import tempfile
+import time
 from typing import List, Optional
 
 import torch
@@ -38,7 +64,13 @@ import torch.nn as nn
 
 from fastervit_mm.analysis.classifier import Classifier
 from fastervit_mm.analysis.sizes import parse_size, published_size
-from fastervit_mm.analysis.timing import time_steps
+from fastervit_mm.analysis.timing import matmul_gflop_s, time_steps
+
+#: Where ``--implementation published`` looks for the published package when it is not installed.
+PUBLISHED_PATH = os.environ.get(
+    'FASTERVIT_PUBLISHED_PATH', os.path.expanduser('~/.cache/fastervit_mm/published'))
+#: A runtime whose outputs differ more than this from eager float32 runs other weights.
+WRONG_FILE_ERROR = 0.05
 
 
 def implementation(text: str) -> str:
@@ -59,6 +91,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--size', type=parse_size, nargs='+', default=[(224, 224)],
                    help='224 or HxW, e.g. 800x1344')
     p.add_argument('--mode', choices=['eval', 'train'], default='eval')
+    p.add_argument('--runtime', choices=['torch', 'onnxruntime', 'openvino'], default='torch',
+                   help='eager PyTorch, or the exported ONNX file in ONNX Runtime / OpenVINO (CPU)')
+    p.add_argument('--precision', choices=['f32', 'bf16'], default='f32',
+                   help='bf16: torch.autocast(bfloat16) for torch, INFERENCE_PRECISION_HINT=bf16 '
+                   'for OpenVINO (ONNX Runtime: f32 only)')
+    p.add_argument('--onnx', metavar='FILE',
+                   help='the exported file of --runtime onnxruntime/openvino: run as it is if it '
+                   'exists, else exported there (default: a temporary file)')
+    p.add_argument('--ov-hint', choices=['LATENCY', 'THROUGHPUT'], default='LATENCY',
+                   help='OpenVINO PERFORMANCE_HINT')
+    p.add_argument('--flops', action='store_true',
+                   help='add gmacs (get_flops count of the batch) and achieved_gflop_s')
+    p.add_argument('--matmul-peak', type=int, nargs='?', const=2048, default=None, metavar='N',
+                   help='time an NxN matrix product (default 2048) in f32 and bf16 first and '
+                   'add the peaks and peak_fraction (implies --flops)')
     p.add_argument('--amp', action='store_true', help='autocast (fp16 on CUDA, bf16 on CPU)')
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--compile', action='store_true', help='torch.compile the model')
@@ -77,7 +124,28 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--save-output', help='write {input, output} of one eval forward')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.runtime != 'torch':
+        bad = [f for f in ('compile', 'with_cp', 'compat_anyres', 'deploy', 'channels_last', 'amp')
+               if getattr(args, f)]
+        if args.implementation != 'ours':
+            bad.append('implementation ' + args.implementation)
+        if args.mode != 'eval':
+            bad.append('mode train')
+        if args.device != 'cpu':
+            bad.append('device ' + args.device)
+        if bad:
+            p.error(f'--runtime {args.runtime} runs the exported file (inference, CPU): drop '
+                    + ', '.join('--' + b.replace('_', '-') for b in bad))
+        if args.runtime == 'onnxruntime' and args.precision == 'bf16':
+            p.error("--precision bf16: ONNX Runtime's CPU provider runs this graph in float32 "
+                    'only; use --runtime openvino or torch for bf16')
+    elif args.onnx:
+        p.error('--onnx applies to --runtime onnxruntime/openvino')
+    if args.amp and args.precision == 'bf16':
+        p.error('give --amp or --precision bf16, not both')
+    args.flops = args.flops or args.matmul_peak is not None
+    return args
 
 
 def current_rss_mb() -> float:
@@ -127,11 +195,15 @@ def build_published(args, size) -> nn.Module:
     """The published classifier of ``--arch`` for ``size`` (its any-resolution model off the
     native size), with ``--state-dict`` loaded."""
     check_other_flags(args)
+    if os.path.isdir(PUBLISHED_PATH) and PUBLISHED_PATH not in sys.path:
+        sys.path.append(PUBLISHED_PATH)  # after the environment's own packages
     try:
         from fastervit.models import faster_vit, faster_vit_any_res
     except ImportError as e:
-        raise SystemExit(f'--implementation published needs the published package ({e}): '
-                         'pip install fastervit==1.0.0 timm') from e
+        raise SystemExit(
+            f'--implementation published needs the published package ({e}) installed or in '
+            f'{PUBLISHED_PATH} ($FASTERVIT_PUBLISHED_PATH): pip install --no-deps --target '
+            f'{PUBLISHED_PATH} fastervit==1.0.0 timm==1.0.31') from e
     native = published_size(args.arch)
     if not hasattr(faster_vit, args.arch):
         raise SystemExit(f'--arch {args.arch!r}: the published package has no such model; use a '
@@ -171,18 +243,66 @@ def build(args) -> nn.Module:
     return model
 
 
+class ExportedRunner:
+    """``--runtime onnxruntime|openvino``: this model exported once to one dynamic ONNX file (or
+    ``--onnx`` as it is), run by :func:`fastervit_mm.deploy.runtimes.build_runner` at any size."""
+
+    def __init__(self, args, model: nn.Module) -> None:
+        from fastervit_mm.deploy import export_onnx
+        from fastervit_mm.deploy.runtimes import build_runner
+        self.tmp = None
+        path = args.onnx
+        if path is None:
+            self.tmp = tempfile.TemporaryDirectory()
+            path = os.path.join(self.tmp.name, 'model.onnx')
+        self.path, self.exported, self.export_s = path, not os.path.isfile(path), None
+        if self.exported:
+            start = time.perf_counter()
+            export_onnx(model, path, example_shape=(1, 3, *args.size[0]), dynamic=True)
+            self.export_s = round(time.perf_counter() - start, 1)
+        kwargs = {'hint': args.ov_hint} if args.runtime == 'openvino' else {}
+        self.runner = build_runner(args.runtime, path, args.precision, args.threads or None,
+                                   **kwargs)
+
+    def fields(self) -> dict:
+        """What the JSON line says about the file and the runtime."""
+        return dict(runtime_options=self.runner.options(), onnx_file=None if self.tmp else
+                    self.path, exported=self.exported, export_s=self.export_s)
+
+
+def rel_error_vs_torch(model: nn.Module, outs: list, x: torch.Tensor) -> float:
+    """The worst relative error of a runtime's outputs against eager float32 ``model(x)``."""
+    from fastervit_mm.deploy.runtimes import relative_error
+    with torch.inference_mode():
+        ref = model.eval()(x)
+    refs = [ref] if torch.is_tensor(ref) else list(ref)
+    return max(relative_error(o, r.numpy()) for o, r in zip(outs, refs))
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
-    amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    if args.precision == 'bf16':
+        amp_dtype = torch.bfloat16
+    else:
+        amp_dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    autocast = args.amp or args.precision == 'bf16'
+    precision = {torch.float16: 'fp16', torch.bfloat16: 'bf16'}[amp_dtype] if autocast else 'f32'
+    from fastervit_mm.deploy.runtimes import cpu_has_native_bf16
+    common = dict(runtime=args.runtime, precision=precision, native_bf16=cpu_has_native_bf16())
+    if args.matmul_peak:
+        common.update(matmul_size=args.matmul_peak, matmul_peak_gflop_s={
+            name: round(matmul_gflop_s(args.matmul_peak, dtype, device=device), 1)
+            for name, dtype in (('f32', torch.float32), ('bf16', torch.bfloat16))})
     built = {}
 
     def prepare(size):
         """(model, runner) for ``size``: ours once for all sizes, the others per size (the
-        published any-resolution model and timm's are built for one)."""
+        published any-resolution model and timm's are built for one); with ``--runtime`` other
+        than torch, the runner is an :class:`ExportedRunner` of ours."""
         key = None if args.implementation == 'ours' else tuple(size)
         if key not in built:
             built.clear()  # one model in memory at a time
@@ -200,7 +320,11 @@ def main(argv: Optional[List[str]] = None) -> None:
                     (model.backbone if args.with_head else model).switch_to_deploy()
             model = model.to(memory_format=memory_format)
             model.train(args.mode == 'train')
-            built[key] = model, (torch.compile(model) if args.compile else model)
+            if args.runtime != 'torch':
+                runner = ExportedRunner(args, model.eval())
+            else:
+                runner = torch.compile(model) if args.compile else model
+            built[key] = model, runner
         return built[key]
 
     def loss_of(out):
@@ -210,21 +334,45 @@ def main(argv: Optional[List[str]] = None) -> None:
         for h, w in args.size:
             model, runner = prepare((h, w))
             x = torch.randn(batch, 3, h, w, generator=torch.Generator().manual_seed(args.seed))
-            if args.save_output:
-                model.eval()
-                with torch.inference_mode():
-                    torch.save({'input': x, 'output': model(x.to(device)).cpu()}, args.save_output)
-                model.train(args.mode == 'train')
-            x = x.to(device).contiguous(memory_format=memory_format)
+            extra = {}
+            if args.runtime != 'torch':
+                x_np = x.numpy()
+                outs = runner.runner(x_np)
+                extra = dict(runner.fields(), rel_error_vs_torch=rel_error_vs_torch(model, outs, x))
+                if extra['rel_error_vs_torch'] > WRONG_FILE_ERROR:
+                    raise SystemExit(
+                        f'{runner.path}: outputs differ from this model by '
+                        f'{extra["rel_error_vs_torch"]:.3g} (relative): the file holds another '
+                        'model or other weights; export it again (delete it or drop --onnx)')
+                if args.save_output:
+                    out = [torch.from_numpy(o) for o in outs]
+                    torch.save({'input': x, 'output': out[0] if args.with_head else out},
+                               args.save_output)
 
-            def step():
-                with torch.autocast(device.type, dtype=amp_dtype, enabled=args.amp):
-                    if args.mode == 'eval':
-                        with torch.inference_mode():
-                            runner(x)
-                    else:
-                        model.zero_grad(set_to_none=True)
-                        loss_of(runner(x)).backward()
+                def step():
+                    return runner.runner(x_np)
+            else:
+                if args.save_output:
+                    model.eval()
+                    with torch.inference_mode(), torch.autocast(device.type, dtype=amp_dtype,
+                                                                enabled=autocast):
+                        out = model(x.to(device))
+                    out = out.float().cpu() if torch.is_tensor(out) else [
+                        o.float().cpu() for o in out]
+                    torch.save({'input': x, 'output': out}, args.save_output)
+                    model.train(args.mode == 'train')
+                x = x.to(device).contiguous(memory_format=memory_format)
+                extra = dict(runtime_options=dict(threads=torch.get_num_threads(),
+                                                  autocast=str(amp_dtype) if autocast else None))
+
+                def step():
+                    with torch.autocast(device.type, dtype=amp_dtype, enabled=autocast):
+                        if args.mode == 'eval':
+                            with torch.inference_mode():
+                                runner(x)
+                        else:
+                            model.zero_grad(set_to_none=True)
+                            loss_of(runner(x)).backward()
 
             if device.type == 'cuda':
                 torch.cuda.reset_peak_memory_stats()
@@ -237,6 +385,20 @@ def main(argv: Optional[List[str]] = None) -> None:
                 peak = torch.cuda.max_memory_allocated() / 2**20
             else:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if args.flops:
+                from fastervit_mm.analysis.flops import count_macs
+                model.eval()
+                macs = batch * count_macs(model, torch.zeros(1, 3, h, w, device=device))
+                model.train(args.mode == 'train')
+                achieved = 2 * macs / median / 1e9
+                extra.update(gmacs=round(macs / 1e9, 3), achieved_gflop_s=round(achieved, 1))
+                if args.matmul_peak:
+                    peak_rate = common['matmul_peak_gflop_s'][
+                        'bf16' if precision == 'bf16' else 'f32']
+                    extra['peak_fraction'] = round(achieved / peak_rate, 3)
+            threads = extra['runtime_options'].get('threads',
+                                                   extra['runtime_options'].get(
+                                                       'inference_num_threads'))
             print(json.dumps(dict(
                 arch=args.implementation[len('timm:'):] if args.implementation.startswith(
                     'timm:') else args.arch, implementation=args.implementation, batch=batch,
@@ -246,7 +408,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                 torch_compile=args.compile, device=str(device),
                 amp=args.amp, channels_last=args.channels_last, deploy=args.deploy,
                 with_cp=args.with_cp, compat_anyres=args.compat_anyres,
-                threads=torch.get_num_threads(), times_ms=[round(t * 1000, 2) for t in times])),
+                threads=int(threads), **common, **extra,
+                times_ms=[round(t * 1000, 2) for t in times])),
                 flush=True)
 
 
