@@ -4,7 +4,8 @@
 * paths: ``REPO_ROOT``, ``SHARED_DIR``, the parity fixtures (``parity_dir``, ``require_parity_dir``)
   and the demo configs of detection and segmentation;
 * processes: ``run_python`` (a fresh interpreter), ``tool_env`` (the environment of a
-  ``tools/*.py`` subprocess), ``run_process_group`` (kills torchrun's workers on a timeout);
+  ``tools/*.py`` subprocess), ``run_process_group`` (kills torchrun's workers on a timeout),
+  ``free_port`` (for a distributed run's rendezvous);
 * data: the tiny synthetic COCO and ADE20K datasets (``det_data``, ``seg_data``) and the
   mmdet/mmseg registry scopes;
 * models: ``build_detector``, ``build_segmentor`` and the segmentation demo config
@@ -20,6 +21,7 @@ import os
 import os.path as osp
 import runpy
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +99,13 @@ def run_process_group(cmd: List[str], timeout: int = 600, **kwargs) -> Tuple[int
         out, _ = proc.communicate()
         pytest.fail(f'{cmd} timed out after {timeout} s:\n{out[-5000:]}')
     return proc.returncode, out
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def run_tool(script: str, args: List[str]) -> None:

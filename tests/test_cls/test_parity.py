@@ -11,16 +11,13 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 
+from conftest import rel_err
 from .conftest import CLS_DIR, fixtures_dir
 
 TOLERANCE = 1e-5
 ARCH_KEYS = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size', 'mlp_ratio', 'hat',
              'layer_scale', 'layer_scale_conv', 'layer_norm_last', 'do_propagation')
 CASES = sorted(glob.glob(osp.join(fixtures_dir(), 'case_*.pt')))
-
-
-def rel_err(out: torch.Tensor, ref: torch.Tensor) -> float:
-    return ((out.double() - ref.double()).norm() / ref.double().norm()).item()
 
 
 def compat_stages(kwargs: dict):

@@ -5,22 +5,14 @@ import json
 import math
 import os
 import os.path as osp
-import socket
 import sys
 import time
 
 import torch
 import torch.multiprocessing as mp
 
-from conftest import REPO_ROOT
-from .conftest import run_process_group, write_demo_child
+from conftest import REPO_ROOT, free_port, run_process_group, write_demo_child
 from .dist_probe import average_grads_worker
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _records(work_dir: str, rank: int):
@@ -35,7 +27,7 @@ def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
              "                dict(type='DistProbeHook')]\n")
     config = write_demo_child(tmp_path / 'tiny_dist.py', det_data, max_iters=3, extra=extra)
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1',
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
                CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
                PYTHONPATH=osp.join(REPO_ROOT, 'tests'))
     code, log = run_process_group(

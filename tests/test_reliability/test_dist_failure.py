@@ -8,21 +8,14 @@ with a non-zero status within 60 s instead of hanging.
 """
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 import time
 
-from conftest import REPO_ROOT
-from .conftest import tool_env, write_tiny_det_config
+from conftest import REPO_ROOT, free_port, tool_env
+from .conftest import write_tiny_det_config
 
 LIMIT = 60  # seconds from the failure to a non-zero exit
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _config(folder, data_root, mode):
@@ -49,7 +42,7 @@ def _failure_time(work_dir) -> float:
 def test_a_raising_rank_ends_the_torchrun_job(tmp_path, tiny_det_data):
     config = _config(tmp_path, tiny_det_data, 'raise')
     work_dir = str(tmp_path / 'work')
-    env = tool_env(PYTHON=sys.executable, PORT=str(_free_port()))
+    env = tool_env(PYTHON=sys.executable, PORT=str(free_port()))
     proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     ended = time.time()
@@ -62,7 +55,7 @@ def test_a_raising_rank_ends_the_torchrun_job(tmp_path, tiny_det_data):
 def test_a_stuck_rank_times_out_without_an_agent(tmp_path, tiny_det_data):
     config = _config(tmp_path, tiny_det_data, 'hang')
     work_dir = str(tmp_path / 'work')
-    port = str(_free_port())
+    port = str(free_port())
     procs = []
     for rank in (0, 1):
         env = tool_env(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE='2',

@@ -5,24 +5,16 @@ with mmseg's flags."""
 import os
 import glob
 import os.path as osp
-import socket
 import subprocess
 import sys
 
-from test_det.conftest import run_process_group  # kills torchrun's workers on a timeout
-
+from conftest import free_port, run_process_group  # kills torchrun's workers on a timeout
 from .conftest import DEMO_CONFIG, REPO_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_dist_train_two_processes(tmp_path, seg_data):
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1',
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
                CUDA_VISIBLE_DEVICES='')  # the CPU path, also on a GPU machine
     options = [
         f'{loader}.dataset.data_root={seg_data}'

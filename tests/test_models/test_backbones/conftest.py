@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""Helpers of the backbone tests: a small architecture and seeded, thread-restoring tests. The
-parity-fixture directory, ``rel_err`` and ``REPO_ROOT`` come from tests/conftest.py (shared)."""
+"""Helpers of the backbone tests: seeded, thread-restoring tests. The small architecture comes from
+tests/test_models/conftest.py; the parity-fixture directory, ``rel_err`` and ``REPO_ROOT`` from
+tests/conftest.py (shared with other folders)."""
 from pathlib import Path
 
 import pytest
@@ -8,14 +9,11 @@ import torch
 
 from conftest import REPO_ROOT as _REPO_ROOT  # tests/conftest.py
 from conftest import parity_dir, rel_err, require_parity_dir
+from ..conftest import TINY_ARCH  # tests/test_models/conftest.py
 
 __all__ = ['REPO_ROOT', 'TINY_ARCH', 'parity_dir', 'require_parity_dir', 'rel_err']
 
 REPO_ROOT = Path(_REPO_ROOT)
-
-#: A small FasterViT with carrier tokens in both transformer stages (fast on CPU).
-TINY_ARCH = dict(dim=16, in_dim=8, depths=[1, 1, 2, 2], num_heads=[1, 2, 4, 8],
-                 window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2, hat=[False, False, True, True])
 
 
 @pytest.fixture(autouse=True)

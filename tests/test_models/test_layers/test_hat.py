@@ -6,7 +6,7 @@ import torch
 
 from fastervit_mm.models import FasterViT
 from fastervit_mm.models.layers import HAT, PublishedAnyResHAT, WindowGrid
-from ..test_backbones.conftest import TINY_ARCH
+from ..conftest import TINY_ARCH
 
 
 def test_backbone_picks_the_block_class_per_stage():

@@ -12,7 +12,7 @@ from fastervit_mm.models.layers import ConvBlock, ContinuousPositionBias, Stem
 from fastervit_mm.models.layers import conv as conv_module
 from fastervit_mm.models.layers.inference_cache import InferenceCache
 from fastervit_mm.models.layers.pos_embed import _GeometryTerm
-from ..test_backbones.conftest import TINY_ARCH
+from ..conftest import TINY_ARCH
 
 
 @pytest.fixture
