@@ -1,0 +1,253 @@
+# Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+"""mmdeploy 1.3.1 on this stack: rewriters registered from this package.
+
+Importing this module registers, through mmdeploy's own extension mechanism
+(:data:`mmdeploy.core.FUNCTION_REWRITER` / :data:`mmdeploy.core.SYMBOLIC_REWRITER`), what
+mmdeploy needs to export a detector or segmentor with a FasterViT backbone on torch >= 2.9 and
+to give the same detections as PyTorch. The rewriters are active only inside mmdeploy's
+``RewriterContext`` (i.e. during ``mmdeploy.apis.torch2onnx``); nothing is patched at import.
+``tools/deployment/deploy.py`` imports it; import it yourself before calling mmdeploy's API.
+
+Export (any backend):
+
+* ``torch.onnx.export``: mmdeploy calls it with TorchScript-era arguments, which torch >= 2.9
+  routes to the dynamo exporter (it fails on mmdeploy's models). The rewriter calls the
+  TorchScript exporter (``dynamo=False`` where the argument exists) and, before tracing,
+  switches every FasterViT inside the model to the graph form
+  (:func:`fastervit_mm.deploy.to_graph_form_`), so that the backbone traces with dynamic height
+  and width.
+
+ONNX Runtime and OpenVINO backends (``backend_config.type``):
+
+* ``torch.nn.functional.scaled_dot_product_attention``: mmdeploy's default rewrite divides the
+  logits by ``scale`` where PyTorch multiplies by it (``scale=d**-0.5`` then multiplies the
+  logits by ``d``); FasterViT passes ``scale``. Here the call goes to PyTorch's own function,
+  which the TorchScript exporter writes as MatMul/Softmax (opset >= 14).
+* ``mmcv.ops.roi_align`` (symbolic): mmdeploy's uses ``torch.onnx.symbolic_opset9._cast_Long``,
+  which torch 2.13 no longer has. The replacement emits the same standard ``RoiAlign`` node.
+* ``RPNHead.predict_by_feat`` and ``BBoxHead.predict_by_feat``: mmdeploy's versions differ from
+  mmdetection's in PyTorch: the RPN suppresses across FPN levels (mmdetection: per level), keeps
+  boxes mmdetection drops (``min_bbox_size``) and applies a score threshold mmdetection does not
+  have; the R-CNN head gives every class the box of the RoI's best class (mmdetection: each
+  class its own regressed box). These replacements do what mmdetection does, in the graph:
+  :func:`batched_nms` (mmcv's ``batched_nms``: one standard ``NonMaxSuppression`` over boxes
+  offset per class or level).
+"""
+import inspect
+from typing import Any, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdeploy.core import FUNCTION_REWRITER, SYMBOLIC_REWRITER
+from mmdeploy.mmcv.ops.nms import ONNXNMSop
+from mmdeploy.utils import get_ir_config
+from torch import Tensor
+
+from fastervit_mm.models.backbones.fastervit import FasterViT
+from .export import to_graph_form_
+
+__all__ = ['holds_fastervit', 'batched_nms', 'BACKENDS']
+
+#: Backends the detection and attention rewriters are registered for (ONNX-based, standard ops).
+BACKENDS = ('onnxruntime', 'openvino')
+
+
+def holds_fastervit(model: torch.nn.Module) -> bool:
+    """Whether ``model`` has a :class:`~fastervit_mm.models.FasterViT` among its modules."""
+    return any(isinstance(m, FasterViT) for m in model.modules())
+
+
+@FUNCTION_REWRITER.register_rewriter('torch.onnx.export')
+def torch_onnx_export__torchscript(model: Any, args: Any, f: Any = None, *rest: Any,
+                                   **kwargs: Any) -> Any:
+    """``torch.onnx.export`` as mmdeploy expects it: the TorchScript exporter, with any
+    FasterViT inside ``model`` in graph form first."""
+    ctx = FUNCTION_REWRITER.get_context()
+    if isinstance(model, torch.nn.Module) and holds_fastervit(model):
+        to_graph_form_(model.eval())
+    if 'dynamo' in inspect.signature(ctx.origin_func).parameters:
+        kwargs['dynamo'] = False
+    return ctx.origin_func(model, args, f, *rest, **kwargs)
+
+
+def _register_for_backends(func_name: str):
+    """Register the decorated function as rewriter of ``func_name`` for each of
+    :data:`BACKENDS` (a backend-specific rewriter takes precedence over mmdeploy's default)."""
+
+    def wrap(fn):
+        for backend in BACKENDS:
+            fn = FUNCTION_REWRITER.register_rewriter(func_name, backend=backend)(fn)
+        return fn
+
+    return wrap
+
+
+@_register_for_backends('torch.nn.functional.scaled_dot_product_attention')
+def scaled_dot_product_attention__pytorch(*args: Any, **kwargs: Any) -> Tensor:
+    """PyTorch's own ``scaled_dot_product_attention`` (undo mmdeploy's default rewrite)."""
+    return FUNCTION_REWRITER.get_context().origin_func(*args, **kwargs)
+
+
+@SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='onnxruntime')
+@SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='openvino')
+def roi_align__standard(g: Any, input: Tensor, rois: Tensor, output_size: List[int],
+                        spatial_scale: float, sampling_ratio: int, pool_mode: str,
+                        aligned: bool) -> Any:
+    """Standard ONNX ``RoiAlign`` for ``mmcv.ops.roi_align``."""
+    ctx = SYMBOLIC_REWRITER.get_context()
+    opset = get_ir_config(ctx.cfg).get('opset_version', 11)
+    if opset < 16 and aligned:
+        raise ValueError('roi_align with aligned=True needs opset >= 16 (RoiAlign-16 has '
+                         "coordinate_transformation_mode='half_pixel'); set "
+                         'onnx_config.opset_version')
+    first = g.op('Constant', value_t=torch.tensor([0], dtype=torch.long))
+    batch = g.op('Gather', rois, first, axis_i=1)
+    if opset >= 13:
+        batch = g.op('Squeeze', batch, g.op('Constant', value_t=torch.tensor([1])))
+    else:
+        batch = g.op('Squeeze', batch, axes_i=[1])
+    batch = g.op('Cast', batch, to_i=7)  # int64
+    boxes = g.op('Gather', rois,
+                 g.op('Constant', value_t=torch.tensor([1, 2, 3, 4], dtype=torch.long)),
+                 axis_i=1)
+    attrs = dict(output_height_i=output_size[0], output_width_i=output_size[1],
+                 spatial_scale_f=spatial_scale, sampling_ratio_i=sampling_ratio,
+                 mode_s=pool_mode)
+    if opset >= 16:
+        attrs['coordinate_transformation_mode_s'] = ('half_pixel'
+                                                     if aligned else 'output_half_pixel')
+    return g.op('RoiAlign', input, boxes, batch, **attrs)
+
+
+def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: float,
+                score_threshold: Optional[float], max_num: int) -> Tuple[Tensor, Tensor]:
+    """mmcv's ``batched_nms`` + mmdetection's top-``max_num``, per image, for graphs.
+
+    As mmcv does for fewer than 10000 boxes, boxes of different ``idxs`` (classes, or FPN
+    levels) are shifted apart by ``idxs * (max coordinate + 1)`` so that one class-agnostic
+    NMS (a standard ONNX ``NonMaxSuppression``) suppresses only within each group.
+
+    Args:
+        boxes (Tensor): (B, M, 4) boxes, x1y1x2y2.
+        scores (Tensor): (B, M) scores; candidates with a score below 0 are left out.
+        idxs (Tensor): (B, M) group of each box (int64).
+        iou_threshold (float): A box is suppressed by a higher-scored one of its group above
+            this IoU.
+        score_threshold (float, optional): Only scores above it are kept (mmdetection's
+            ``score_thr``); None keeps every non-negative score.
+        max_num (int): Most boxes kept per image, highest scores first.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``dets`` (B, K, 5) (box and score, by decreasing score) and
+        ``idxs`` (B, K) of the kept boxes, K <= ``max_num``; an image with fewer boxes is
+        padded with zero boxes of score 0 and group -1.
+    """
+    batch = boxes.shape[0]
+    max_coordinate = boxes.flatten(1).max(1)[0]
+    offsets = idxs.to(boxes.dtype) * (max_coordinate[:, None] + 1)
+    threshold = -0.5 if score_threshold is None else float(score_threshold)
+    selected = ONNXNMSop.apply(boxes + offsets[..., None], scores[:, None, :], max_num,
+                               torch.tensor([iou_threshold], dtype=torch.float32),
+                               torch.tensor([threshold], dtype=torch.float32))
+    img, box = selected[:, 0], selected[:, 2]
+    # a (B, selected + 1) table of the kept scores of each image (-1 elsewhere), then top-k
+    owner = img[None, :] == torch.arange(batch, device=boxes.device)[:, None]
+    table = torch.where(owner, scores[img, box][None, :], scores.new_tensor(-1.))
+    table = torch.cat([table, table.new_full((batch, 1), -1.)], 1)
+    box = torch.cat([box, box.new_zeros(1)])
+    top, column = table.topk(max_num, dim=1)
+    keep = box[column]
+    rows = torch.arange(batch, device=boxes.device)[:, None]
+    valid = top >= 0
+    dets = torch.cat([boxes[rows, keep], top[..., None]], -1)
+    dets = torch.where(valid[..., None], dets, dets.new_zeros(1))
+    labels = torch.where(valid, idxs[rows, keep], idxs.new_tensor(-1))
+    return dets, labels
+
+
+@_register_for_backends('mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat')
+def rpn_head__predict_by_feat(self,
+                              cls_scores: Sequence[Tensor],
+                              bbox_preds: Sequence[Tensor],
+                              score_factors: Optional[Sequence[Tensor]] = None,
+                              batch_img_metas: Optional[List[dict]] = None,
+                              cfg: Optional[dict] = None,
+                              rescale: bool = False,
+                              with_nms: bool = True,
+                              **kwargs: Any) -> Tuple[Tensor, Tensor]:
+    """Proposals as mmdetection's ``RPNHead`` makes them, batched for a graph: per level the
+    ``nms_pre`` best anchors, boxes decoded and clipped to the input, boxes not larger than
+    ``min_bbox_size`` dropped, NMS within each level, the ``max_per_img`` best kept.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``dets`` (B, K, 5) and ``labels`` (B, K), as mmdeploy's
+        R-CNN rewriters expect; padding rows are zero boxes.
+    """
+    cfg = self.test_cfg if cfg is None else cfg
+    img_shape = batch_img_metas[0]['img_shape']
+    batch = cls_scores[0].shape[0]
+    nms_pre = cfg.get('nms_pre', -1)
+    priors = self.prior_generator.grid_priors([s.shape[-2:] for s in cls_scores],
+                                              device=cls_scores[0].device)
+    mlvl_scores, mlvl_deltas, mlvl_priors, mlvl_ids = [], [], [], []
+    for level, (cls_score, bbox_pred, prior) in enumerate(zip(cls_scores, bbox_preds, priors)):
+        cls_score = cls_score.permute(0, 2, 3, 1)
+        if self.use_sigmoid_cls:
+            scores = cls_score.reshape(batch, -1).sigmoid()
+        else:
+            scores = cls_score.reshape(batch, -1, 2).softmax(-1)[..., 0]
+        deltas = bbox_pred.permute(0, 2, 3, 1).reshape(batch, -1, self.bbox_coder.encode_size)
+        prior = prior[None].expand(batch, -1, -1)
+        if nms_pre > 0:
+            scores, inds = scores.topk(nms_pre, dim=1)
+            rows = torch.arange(batch, device=scores.device)[:, None]
+            deltas, prior = deltas[rows, inds], prior[rows, inds]
+        mlvl_scores.append(scores)
+        mlvl_deltas.append(deltas)
+        mlvl_priors.append(prior)
+        mlvl_ids.append(torch.full_like(scores, level, dtype=torch.long))
+    scores = torch.cat(mlvl_scores, 1)
+    boxes = self.bbox_coder.decode(torch.cat(mlvl_priors, 1), torch.cat(mlvl_deltas, 1),
+                                   max_shape=img_shape)
+    min_size = cfg.get('min_bbox_size', -1)
+    if min_size >= 0:
+        w, h = boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]
+        scores = torch.where((w > min_size) & (h > min_size), scores, scores.new_tensor(-1.))
+    return batched_nms(boxes, scores, torch.cat(mlvl_ids, 1), cfg.nms.iou_threshold, None,
+                       cfg.max_per_img)
+
+
+@_register_for_backends('mmdet.models.roi_heads.bbox_heads.bbox_head.BBoxHead.predict_by_feat')
+def bbox_head__predict_by_feat(self,
+                               rois: Tensor,
+                               cls_scores: Tensor,
+                               bbox_preds: Tensor,
+                               batch_img_metas: List[dict],
+                               rcnn_test_cfg: Optional[dict] = None,
+                               rescale: bool = False) -> Tuple[Tensor, Tensor]:
+    """Detections as mmdetection's ``BBoxHead`` makes them, batched for a graph: each class
+    gets its own regressed box (one box for all when ``reg_class_agnostic``), scores above
+    ``score_thr``, NMS within each class, the ``max_per_img`` best kept.
+
+    ``rois`` (B, N, 5) come from mmdeploy's R-CNN rewriters (batch index, box); zero-area rois
+    are the RPN's padding rows and give no detection.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``dets`` (B, K, 5) and ``labels`` (B, K).
+    """
+    if self.custom_cls_channels:
+        scores = self.loss_cls.get_activation(cls_scores)
+    else:
+        scores = F.softmax(cls_scores, dim=-1)
+    batch, num_rois = rois.shape[:2]
+    num_classes = self.num_classes
+    boxes = self.bbox_coder.decode(rois[..., 1:], bbox_preds,
+                                   max_shape=batch_img_metas[0]['img_shape'])
+    boxes = boxes.reshape(batch, num_rois, -1, 4).expand(-1, -1, num_classes, -1)
+    scores = scores[..., :num_classes]
+    w, h = rois[..., 3] - rois[..., 1], rois[..., 4] - rois[..., 2]
+    scores = torch.where(((w > 0) & (h > 0))[..., None], scores, scores.new_tensor(-1.))
+    labels = torch.arange(num_classes, device=scores.device).expand_as(scores)
+    return batched_nms(boxes.reshape(batch, -1, 4), scores.reshape(batch, -1),
+                       labels.reshape(batch, -1), rcnn_test_cfg.nms.iou_threshold,
+                       rcnn_test_cfg.score_thr, rcnn_test_cfg.max_per_img)
