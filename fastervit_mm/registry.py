@@ -18,28 +18,20 @@ __all__ = [
     'MODELS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS', 'DATASETS', 'TRANSFORMS'
 ]
 
+
+def _child(name: str, parent: Registry, package: str) -> Registry:
+    """A registry under ``parent`` in the ``fastervit_mm`` scope that imports ``package``."""
+    return Registry(name, parent=parent, scope='fastervit_mm', locations=[package])
+
+
 #: Backbones, layers (``FasterViT``, ``HAT``, ``SwinHAT``) and other nn.Modules.
-MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='fastervit_mm', locations=['fastervit_mm.models'])
-
+MODELS = _child('model', MMENGINE_MODELS, 'fastervit_mm.models')
 #: Optimizer-wrapper constructors (layer-wise learning-rate decay).
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    scope='fastervit_mm',
-    locations=['fastervit_mm.engine'])
-
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, 'fastervit_mm.engine')
 #: Runner hooks.
-HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='fastervit_mm', locations=['fastervit_mm.engine'])
-
+HOOKS = _child('hook', MMENGINE_HOOKS, 'fastervit_mm.engine')
 #: Datasets (the embedded synthetic defaults and their checks).
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, scope='fastervit_mm', locations=['fastervit_mm.datasets'])
-
+DATASETS = _child('dataset', MMENGINE_DATASETS, 'fastervit_mm.datasets')
 #: Data transforms.
-TRANSFORMS = Registry(
-    'transform',
-    parent=MMENGINE_TRANSFORMS,
-    scope='fastervit_mm',
-    locations=['fastervit_mm.datasets'])
+TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'fastervit_mm.datasets')
