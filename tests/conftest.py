@@ -9,8 +9,8 @@
 * data: the tiny synthetic COCO and ADE20K datasets (``det_data``, ``seg_data``) and the
   mmdet/mmseg registry scopes;
 * models: ``build_detector``, ``build_segmentor`` and the segmentation demo config
-  (``seg_demo_cfg``); the detection demo's children (``write_demo_child``) and tools run
-  in-process (``run_tool``);
+  (``seg_demo_cfg``); config files (``write_config``), the detection demo's children
+  (``write_demo_child``) and tools run in-process (``run_tool``);
 * numbers: ``rel_err``.
 
 This file imports nothing beyond the standard library and pytest at module level: the
@@ -152,6 +152,13 @@ def mmseg_scope():
 
 
 # ---- models and configs of the detection and segmentation demos -----------------------------
+def write_config(path, text: str) -> str:
+    """Write a config file (``text``) to ``path``; returns ``path`` as a str."""
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
 def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',
                      val_interval: int = None, base: str = DET_DEMO_CONFIG) -> str:
     """Write a child of the demo config that reads ``data_root`` and trains ``max_iters``
@@ -170,9 +177,7 @@ train_cfg = dict(max_iters={max_iters}, val_interval={val_interval or max_iters}
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_iters}))
 {extra}
 '''
-    with open(path, 'w') as f:
-        f.write(text)
-    return str(path)
+    return write_config(path, text)
 
 
 def build_detector(cfg, **overrides):

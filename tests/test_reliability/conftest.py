@@ -4,7 +4,7 @@ COCO-format dataset and demo-config children that train a few iterations on CPU.
 the fixture directory and ``tool_env`` are shared with other folders (tests/conftest.py)."""
 import pytest
 
-from conftest import DET_DEMO_CONFIG, require_parity_dir, tool_env
+from conftest import DET_DEMO_CONFIG, require_parity_dir, tool_env, write_config
 
 __all__ = ['TINY_ARCH', 'DEMO_CONFIG', 'IMAGE_SIZE', 'parity_case', 'tiny_det_data',
            'write_tiny_det_config', 'tool_env']
@@ -67,7 +67,5 @@ default_hooks = dict(logger=dict(interval=1),
 randomness = dict(seed={seed}, deterministic=True)
 {extra}
 '''
-    with open(path, 'w') as f:
-        f.write(text)
-    return str(path)
+    return write_config(path, text)
 
