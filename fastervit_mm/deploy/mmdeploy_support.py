@@ -46,7 +46,7 @@ from torch import Tensor
 from fastervit_mm.models.backbones.fastervit import FasterViT
 from .export import to_graph_form_
 
-__all__ = ['holds_fastervit', 'batched_nms', 'BACKENDS']
+__all__ = ['holds_fastervit', 'batched_nms', 'adaptive_pooling_matrix', 'BACKENDS']
 
 #: Backends the detection and attention rewriters are registered for (ONNX-based, standard ops).
 BACKENDS = ('onnxruntime', 'openvino')
@@ -86,6 +86,37 @@ def _register_for_backends(func_name: str):
 def scaled_dot_product_attention__pytorch(*args: Any, **kwargs: Any) -> Tensor:
     """PyTorch's own ``scaled_dot_product_attention`` (undo mmdeploy's default rewrite)."""
     return FUNCTION_REWRITER.get_context().origin_func(*args, **kwargs)
+
+
+def adaptive_pooling_matrix(size: Any, out: int, dtype: torch.dtype, device=None) -> Tensor:
+    """(out, size) averaging matrix of ``adaptive_avg_pool`` along one axis: row ``i`` averages
+    ``[floor(i * size / out), ceil((i + 1) * size / out))``. ``size`` may be a traced size."""
+    size = torch.as_tensor(size, device=device)
+    i = torch.arange(out, device=device)[:, None]
+    start = torch.div(i * size, out, rounding_mode='floor')
+    end = torch.div((i + 1) * size + out - 1, out, rounding_mode='floor')
+    j = torch.arange(size, device=device)[None, :]
+    inside = (j >= start) & (j < end)
+    return inside.to(dtype) / (end - start).to(dtype)
+
+
+@_register_for_backends('torch.nn.functional.adaptive_avg_pool2d')
+def adaptive_avg_pool2d__dynamic(input: Tensor, output_size: Any) -> Tensor:
+    """``adaptive_avg_pool2d`` that follows the run-time size: ``P_h · X · P_wᵀ`` with the
+    averaging matrices of :func:`adaptive_pooling_matrix` (ONNX has no adaptive pooling).
+
+    mmdeploy's default rewrite is an ``avg_pool2d`` with kernel ``int(size / out)`` taken at the
+    export size: frozen in the graph, different bins when the size is not a multiple of the
+    output, and a zero kernel (export error) when the map is smaller than the output, as in
+    UperNet's pyramid pooling (scales 1, 2, 3, 6 on the stride-32 map).
+    """
+    ctx = FUNCTION_REWRITER.get_context()
+    out_h, out_w = (output_size, output_size) if isinstance(output_size, int) else output_size
+    if out_h is None or out_w is None or (out_h == 1 and out_w == 1):
+        return ctx.origin_func(input, output_size)  # GlobalAveragePool
+    rows = adaptive_pooling_matrix(input.shape[-2], out_h, input.dtype, input.device)
+    cols = adaptive_pooling_matrix(input.shape[-1], out_w, input.dtype, input.device)
+    return torch.matmul(torch.matmul(rows, input), cols.transpose(0, 1))
 
 
 @SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='onnxruntime')
