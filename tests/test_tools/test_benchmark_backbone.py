@@ -120,3 +120,111 @@ def test_timm_backbone_built_for_each_size(capsys, monkeypatch):
         run(capsys, '--implementation', 'timm:swin_t', '--with-head')
     with pytest.raises(SystemExit):  # argparse: not one of the three forms
         run(capsys, '--implementation', 'timm:')
+
+
+def test_published_under_bf16_autocast(capsys, published, tmp_path):
+    f32, bf16 = tmp_path / 'f32.pt', tmp_path / 'bf16.pt'
+    run(capsys, '--implementation', 'published', '--save-output', str(f32))
+    line, = run(capsys, '--implementation', 'published', '--precision', 'bf16',
+                '--save-output', str(bf16))
+    assert line['precision'] == 'bf16' and line['runtime_options']['autocast'] == 'torch.bfloat16'
+    a, b = torch.load(f32)['output'], torch.load(bf16)['output']
+    assert b.dtype == torch.float32 and 1e-5 < ((a - b).norm() / a.norm()).item() < 0.1
+
+
+def _rel(a, b):
+    return ((a - b).norm() / b.norm()).item()
+
+
+def test_ours_bf16_autocast_and_flops(capsys, tmp_path):
+    f32, bf16 = tmp_path / 'f32.pt', tmp_path / 'bf16.pt'
+    args = ('--arch', '0', '--with-head', '--batch', '2', '--size', '64')
+    f32_line, = run(capsys, *args, '--save-output', str(f32), '--flops')
+    bf16_line, = run(capsys, *args, '--save-output', str(bf16), '--precision', 'bf16',
+                     '--matmul-peak', '256')
+    assert (f32_line['precision'], bf16_line['precision']) == ('f32', 'bf16')
+    assert 1e-4 < _rel(torch.load(bf16)['output'], torch.load(f32)['output']) < 0.1
+    # gmacs: get_flops' count of one image times the batch; achieved = 2 * macs / time
+    from fastervit_mm.analysis.flops import count
+    macs = count('0', [64, 64])['macs']
+    assert macs > 0 and f32_line['gmacs'] == round(2 * macs / 1e9, 3)
+    assert f32_line['achieved_gflop_s'] == pytest.approx(
+        2 * f32_line['gmacs'] / f32_line['median_ms'] * 1000, rel=0.01)
+    assert 'peak_fraction' not in f32_line and 'matmul_peak_gflop_s' not in f32_line
+    peaks = bf16_line['matmul_peak_gflop_s']  # --matmul-peak implies --flops
+    assert set(peaks) == {'f32', 'bf16'} and min(peaks.values()) > 0
+    assert bf16_line['peak_fraction'] == pytest.approx(
+        bf16_line['achieved_gflop_s'] / peaks['bf16'], rel=0.01)
+
+
+def test_exported_runtimes_one_file_every_size(capsys, tmp_path, monkeypatch):
+    import fastervit_mm.deploy as deploy
+    exports = []
+    real = deploy.export_onnx
+    monkeypatch.setattr(deploy, 'export_onnx', lambda *a, **k: exports.append(a[1]) or real(
+        *a, **k))
+    onnx = str(tmp_path / 'b.onnx')
+    args = ('--arch', '0', '--size', '64', '40x72', '--onnx', onnx)
+    ort = run(capsys, *args, '--runtime', 'onnxruntime', '--batch', '1', '2')
+    assert exports == [onnx] and [(r['batch'], r['size']) for r in ort] == [
+        (1, [64, 64]), (1, [40, 72]), (2, [64, 64]), (2, [40, 72])]
+    for r in ort:
+        assert r['runtime'] == 'onnxruntime' and r['exported'] and r['onnx_file'] == onnx
+        assert r['rel_error_vs_torch'] < 1e-4 and r['runtime_options']['threads'] >= 1
+    ov32, = run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino')
+    ov16, = run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino', '--precision', 'bf16')
+    assert exports == [onnx] and not ov32['exported'] and not ov16['exported']  # file reused
+    assert ov32['runtime_options']['inference_precision_hint'] == 'f32'
+    assert ov16['runtime_options']['inference_precision_hint'] == 'bf16'
+    assert ov32['rel_error_vs_torch'] < 1e-4 < ov16['rel_error_vs_torch'] < 0.05
+    with pytest.raises(SystemExit, match='holds another model'):  # other weights: seed 1
+        run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino', '--seed', '1')
+
+
+@pytest.mark.parametrize('argv,message', [
+    (['--runtime', 'onnxruntime', '--precision', 'bf16'], 'float32 only'),
+    (['--runtime', 'openvino', '--mode', 'train'], 'drop --mode train'),
+    (['--runtime', 'openvino', '--implementation', 'published'], 'drop --implementation'),
+    (['--onnx', 'x.onnx'], '--onnx applies to'),
+    (['--amp', '--precision', 'bf16'], 'not both')])
+def test_runtime_flag_errors(capsys, argv, message):
+    with pytest.raises(SystemExit):
+        bench.parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+cmp = analysis_module('compare_with_reference')
+
+
+def _flag(cmd, name):
+    return cmd[cmd.index(name) + 1]
+
+
+def test_compare_commands_runtime_and_published_reference(tmp_path):
+    args = cmp.parse_args(['--size', '800x1344', '--batch', '1', '--runtime', 'openvino',
+                           '--precision', 'bf16', '--reference', 'published',
+                           '--reference-precision', 'bf16', '--iters', '3'])
+    assert args.tolerance == 1e-4
+    cmds = cmp.commands(args, str(tmp_path))
+    assert '--compat-anyres' in cmds['check_ours']  # non-square: the published grids
+    assert '--compat-anyres' not in cmds['ours'] + cmds['check_runtime']
+    assert _flag(cmds['ours'], '--runtime') == 'openvino'
+    assert _flag(cmds['ours'], '--precision') == 'bf16' and '--precision' not in cmds[
+        'check_runtime']  # checks run float32
+    assert _flag(cmds['ours'], '--onnx') == _flag(cmds['check_runtime'], '--onnx')
+    ref = cmds['reference']
+    assert _flag(ref, '--implementation') == 'published' and _flag(ref, '--precision') == 'bf16'
+    assert _flag(ref, '--state-dict') == _flag(cmds['check_ours'], '--save-state-dict')
+    assert _flag(ref, '--iters') == _flag(cmds['ours'], '--iters') == '3'
+    script = cmp.commands(cmp.parse_args([]), str(tmp_path))
+    assert 'check_runtime' not in script and script['reference'][0] == 'bash'
+    assert cmp.parse_args([]).tolerance == 1e-5
+
+
+@pytest.mark.parametrize('argv,message', [
+    (['--reference-precision', 'bf16'], 'float32 only'),
+    (['--runtime', 'onnxruntime', '--mode', 'train'], 'no --mode train')])
+def test_compare_flag_errors(capsys, argv, message):
+    with pytest.raises(SystemExit):
+        cmp.parse_args(argv)
+    assert message in capsys.readouterr().err
