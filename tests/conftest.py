@@ -11,6 +11,7 @@
 * models: ``build_detector``, ``build_segmentor`` and the segmentation demo config
   (``seg_demo_cfg``); config files (``write_config``), the detection demo's children
   (``write_demo_child``) and tools run in-process (``run_tool``);
+* the ImageNet configs: ``cls_config_variants`` (config stem -> published variant);
 * numbers: ``rel_err``.
 
 This file imports nothing beyond the standard library and pytest at module level: the
@@ -51,6 +52,18 @@ def require_parity_dir() -> Path:
         pytest.fail(f'parity fixtures not found at {path}: set FASTERVIT_MM_PARITY_DIR to the '
                     'directory holding case_*.pt and layouts.json (shared/fixtures/official)')
     return path
+
+
+def cls_config_variants() -> dict:
+    """ImageNet config stem (``configs/fastervit/``) -> the published variant it evaluates (arch,
+    crop, crop_pct, crop mode, drop path, checkpoint: ``fastervit_mm.models.backbones.variants``).
+    """
+    from fastervit_mm.models.backbones.variants import get_variant
+    return {
+        **{f'fastervit-{k}_32xb128_in1k': get_variant(str(k)) for k in range(7)},
+        **{'fastervit-4_in21k-pre_3rdparty_in1k' + ('' if s == 224 else f'-{s}px'):
+           get_variant(f'4-21k-{s}') for s in (224, 384, 512, 768)},
+    }
 
 
 def rel_err(out, ref) -> float:

@@ -6,8 +6,7 @@ import os.path as osp
 
 import pytest
 
-from conftest import REPO_ROOT, parity_dir  # tests/conftest.py
-from fastervit_mm.models.backbones.variants import get_variant
+from conftest import REPO_ROOT, cls_config_variants, parity_dir  # tests/conftest.py
 
 CLS_DIR = osp.join(REPO_ROOT, 'configs', 'fastervit')
 CLS_CONFIGS = sorted(glob.glob(osp.join(CLS_DIR, '*.py')))
@@ -15,13 +14,8 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py')
 FIXTURES = str(parity_dir())
 
-#: config stem -> the published variant it evaluates (arch, crop, crop_pct, crop mode, drop path,
-#: checkpoint: fastervit_mm.models.backbones.variants).
-VARIANTS = {
-    **{f'fastervit-{k}_32xb128_in1k': get_variant(str(k)) for k in range(7)},
-    **{'fastervit-4_in21k-pre_3rdparty_in1k' + ('' if s == 224 else f'-{s}px'):
-       get_variant(f'4-21k-{s}') for s in (224, 384, 512, 768)},
-}
+#: config stem -> the published variant it evaluates (tests/conftest.py).
+VARIANTS = cls_config_variants()
 
 
 def fixtures_dir() -> str:

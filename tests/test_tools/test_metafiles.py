@@ -53,7 +53,8 @@ WEIGHTS = dict(faster_vit_4_21k_224='fastervit_4_21k_224_w14.pth.tar',
 
 def test_imagenet_entries():
     """Published parameters, the spec's GMACs (within 2%), the published weights and results."""
-    from test_cls.conftest import VARIANTS
+    from conftest import cls_config_variants
+    VARIANTS = cls_config_variants()
     with open(osp.join(SHARED_DIR, 'fixtures', 'official', 'layouts.json')) as f:
         layouts = json.load(f)
     models = {m['Name']: m for path, m in _models() if 'fastervit/' in path}
