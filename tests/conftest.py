@@ -1,8 +1,9 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """What the test folders share (one definition each; the folder conftests import from here).
 
-* paths: ``REPO_ROOT``, ``SHARED_DIR``, the parity fixtures (``parity_dir``, ``require_parity_dir``)
-  and the demo configs of detection and segmentation;
+* paths: ``REPO_ROOT``, ``SHARED_DIR``, the parity fixtures (``parity_dir``, ``require_parity_dir``,
+  ``anyres_compat_stages``), the demo configs of detection and segmentation, and what a copy of
+  the checkout leaves out (``COPY_IGNORE``);
 * processes: ``run_python`` (a fresh interpreter), ``tool_env`` (the environment of a
   ``tools/*.py`` subprocess), ``run_process_group`` (kills torchrun's workers on a timeout),
   ``free_port`` (for a distributed run's rendezvous);
@@ -21,6 +22,7 @@ import copy
 import os
 import os.path as osp
 import runpy
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +39,11 @@ DET_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
 SEG_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                            'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
 
+#: What a copy of the checkout leaves out (environments, build outputs, caches, data).
+COPY_IGNORE = shutil.ignore_patterns('.venv', '.venv-*', '.git', '.mim', '__pycache__',
+                                     '*.egg-info', 'build', 'dist', 'work_dirs', 'data',
+                                     '.pytest_cache', '.hypothesis')
+
 
 # ---- parity fixtures ------------------------------------------------------------------------
 def parity_dir() -> Path:
@@ -52,6 +59,23 @@ def require_parity_dir() -> Path:
         pytest.fail(f'parity fixtures not found at {path}: set FASTERVIT_MM_PARITY_DIR to the '
                     'directory holding case_*.pt and layouts.json (shared/fixtures/official)')
     return path
+
+
+def anyres_compat_stages(kwargs: dict):
+    """Stages where the published any-resolution model has a non-square window grid with HAT.
+
+    That model pads each stage map ``int(R / 2**(i+2))`` up to whole windows at construction;
+    only these stages need the compatibility switch (``compat_anyres``).
+    """
+    height, width = kwargs['resolution']
+    windows = kwargs['window_size']
+    windows = windows if isinstance(windows, (list, tuple)) else [windows] * 4
+    hat = kwargs['hat'] if isinstance(kwargs['hat'], (list, tuple)) else [kwargs['hat']] * 4
+    compat = []
+    for i in range(4):
+        h, w = int(height * 2**(-2 - i)), int(width * 2**(-2 - i))
+        compat.append(bool(hat[i]) and -(-h // windows[i]) != -(-w // windows[i]))
+    return compat
 
 
 def cls_config_variants() -> dict:

@@ -15,11 +15,7 @@ import venv
 
 import pytest
 
-from conftest import REPO_ROOT
-
-IGNORE = shutil.ignore_patterns('.venv', '.venv-*', '.git', '.mim', '__pycache__', '*.egg-info',
-                                'build', 'dist', 'work_dirs', 'data', '.pytest_cache',
-                                '.hypothesis')
+from conftest import COPY_IGNORE, REPO_ROOT
 
 
 def _venv(path):
@@ -41,7 +37,7 @@ def _package_dir(python):
 @pytest.mark.parametrize('editable', [False, True], ids=['pip-install', 'pip-install-e'])
 def test_install_carries_mim_payload(tmp_path, editable):
     src = tmp_path / 'src'
-    shutil.copytree(REPO_ROOT, src, ignore=IGNORE)
+    shutil.copytree(REPO_ROOT, src, ignore=COPY_IGNORE)
     python = _venv(str(tmp_path / 'venv'))
     cmd = [python, '-m', 'pip', 'install', '-q', '--no-deps']
     cmd += ['-e', str(src)] if editable else [str(src)]

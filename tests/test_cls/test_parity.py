@@ -11,19 +11,13 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 
-from conftest import rel_err
+from conftest import anyres_compat_stages, rel_err
 from .conftest import CLS_DIR, fixtures_dir
 
 TOLERANCE = 1e-5
 ARCH_KEYS = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size', 'mlp_ratio', 'hat',
              'layer_scale', 'layer_scale_conv', 'layer_norm_last', 'do_propagation')
 CASES = sorted(glob.glob(osp.join(fixtures_dir(), 'case_*.pt')))
-
-
-def compat_stages(kwargs: dict):
-    """Stages where the published any-resolution model has a non-square window grid with HAT."""
-    from test_models.test_backbones.test_parity import anyres_compat_stages
-    return anyres_compat_stages(kwargs)
 
 
 def build_classifier(case: dict):
@@ -35,7 +29,7 @@ def build_classifier(case: dict):
     model_cfg.backbone.arch = {k: v for k, v in kwargs.items() if k in ARCH_KEYS}
     model_cfg.backbone.drop_path_rate = kwargs['drop_path_rate']
     if case['builder'] == 'FasterViTAnyRes':
-        model_cfg.backbone.compat_anyres = compat_stages(kwargs)
+        model_cfg.backbone.compat_anyres = anyres_compat_stages(kwargs)
     model_cfg.head.in_channels = kwargs['dim'] * 8
     model_cfg.head.num_classes = kwargs['num_classes']
     model_cfg.train_cfg = None  # no mixup / cutmix in the comparison

@@ -19,15 +19,14 @@ import venv
 
 import pytest
 
-from conftest import REPO_ROOT
-from test_packaging import IGNORE
+from conftest import COPY_IGNORE, REPO_ROOT
 
 DEMO = 'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py'  # mim finds configs by file name
 
 
 def _python_with_fastervit(tmp_path, editable: bool) -> str:
     src = tmp_path / 'src'
-    shutil.copytree(REPO_ROOT, src, ignore=IGNORE)
+    shutil.copytree(REPO_ROOT, src, ignore=COPY_IGNORE)
     env_dir = tmp_path / 'venv'
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = str(env_dir / 'bin' / 'python')

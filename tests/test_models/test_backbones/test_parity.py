@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from conftest import anyres_compat_stages
 from fastervit_mm.models import FasterViT
 from .conftest import parity_dir, rel_err, require_parity_dir
 
@@ -22,23 +23,6 @@ def _case_paths():
     path = parity_dir()
     cases = sorted(path.glob('case_*.pt')) if path.is_dir() else []
     return cases or [pytest.param(None, id='no-cases')]
-
-
-def anyres_compat_stages(kwargs: dict):
-    """Stages where the published any-resolution model has a non-square window grid with HAT.
-
-    That model pads each stage map ``int(R / 2**(i+2))`` up to whole windows at construction;
-    only these stages need the compatibility switch (``compat_anyres``).
-    """
-    height, width = kwargs['resolution']
-    windows = kwargs['window_size']
-    windows = windows if isinstance(windows, (list, tuple)) else [windows] * 4
-    hat = kwargs['hat'] if isinstance(kwargs['hat'], (list, tuple)) else [kwargs['hat']] * 4
-    compat = []
-    for i in range(4):
-        h, w = int(height * 2**(-2 - i)), int(width * 2**(-2 - i))
-        compat.append(bool(hat[i]) and -(-h // windows[i]) != -(-w // windows[i]))
-    return compat
 
 
 class OfficialClassifier(nn.Module):
