@@ -33,6 +33,7 @@ ONNX Runtime and OpenVINO backends (``backend_config.type``):
   :func:`batched_nms` (mmcv's ``batched_nms``: one standard ``NonMaxSuppression`` over boxes
   offset per class or level).
 """
+import copy
 import inspect
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -46,7 +47,11 @@ from torch import Tensor
 from fastervit_mm.models.backbones.fastervit import FasterViT
 from .export import to_graph_form_
 
-__all__ = ['holds_fastervit', 'batched_nms', 'adaptive_pooling_matrix', 'BACKENDS']
+__all__ = [
+    'BACKENDS', 'holds_fastervit', 'batched_nms', 'adaptive_pooling_matrix', 'export_model',
+    'build_models', 'compare_detections', 'compare_segmentation', 'compare_with_pytorch',
+    'End2EndLogitsModel'
+]
 
 #: Backends the detection and attention rewriters are registered for (ONNX-based, standard ops).
 BACKENDS = ('onnxruntime', 'openvino')
@@ -282,3 +287,202 @@ def bbox_head__predict_by_feat(self,
     return batched_nms(boxes.reshape(batch, -1, 4), scores.reshape(batch, -1),
                        labels.reshape(batch, -1), rcnn_test_cfg.nms.iou_threshold,
                        rcnn_test_cfg.score_thr, rcnn_test_cfg.max_per_img)
+
+
+def _register_segmentation_model() -> type:
+    """Register ``codebase_config.model_type='end2end_logits'`` for mmsegmentation.
+
+    mmdeploy's ``End2EndModel`` takes the class map at the network input size (argmax in the
+    graph, or in Python for ``with_argmax=False``) and resizes *the class map* (nearest) to the
+    original image; mmsegmentation resizes *the logits* (bilinear) and then takes the argmax.
+    The two differ along every class boundary of a resized image. This model, for a graph that
+    outputs logits (``with_argmax=False``), does what mmsegmentation does: crop the padding,
+    resize the logits bilinearly (``codebase_config.align_corners``, default False, as the
+    UperNet head) to ``ori_shape``, then argmax. Registered in mmdeploy's
+    ``backend_segmentors`` registry (its extension mechanism for backend models).
+    """
+    from mmdeploy.codebase.mmseg.deploy import segmentation_model as seg_model
+    from mmdeploy.utils import get_codebase_config
+    registry = getattr(seg_model, '__BACKEND_MODEL')
+
+    @registry.register_module('end2end_logits', force=True)
+    class End2EndLogitsModel(seg_model.End2EndModel):
+        """mmdeploy's segmentation ``End2EndModel`` with mmsegmentation's post-processing
+        (resize the logits, then argmax)."""
+
+        def pack_result(self, batch_outputs: Tensor, data_samples: List[Any]) -> List[Any]:
+            from mmengine.structures import PixelData
+            from mmseg.models.utils import resize
+            codebase = get_codebase_config(self.deploy_cfg)
+            if codebase.get('with_argmax', True) or batch_outputs.shape[1] == 1:
+                return super().pack_result(batch_outputs, data_samples)
+            align_corners = codebase.get('align_corners', False)
+            for logits, sample in zip(batch_outputs, data_samples):
+                meta = sample.metainfo
+                left, right, top, bottom = meta.get('img_padding_size',
+                                                    meta.get('padding_size', [0] * 4))
+                height, width = logits.shape[-2:]
+                logits = logits[None, :, top:height - bottom, left:width - right].float()
+                logits = resize(logits, size=meta['ori_shape'], mode='bilinear',
+                                align_corners=align_corners, warning=False)[0]
+                sample.set_data(dict(seg_logits=PixelData(data=logits),
+                                     pred_sem_seg=PixelData(data=logits.argmax(0, keepdim=True))))
+            return list(data_samples)
+
+    return End2EndLogitsModel
+
+
+End2EndLogitsModel = _register_segmentation_model()
+
+
+# ---------------------------------------------------------------------------------------------
+# API: export, run and compare with PyTorch (used by tools/deployment/deploy.py and the tests)
+# ---------------------------------------------------------------------------------------------
+
+
+def export_model(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str], img: Any,
+                 work_dir: str, device: str = 'cpu') -> List[str]:
+    """Export a detector or segmentor to the deploy config's backend with mmdeploy.
+
+    ``mmdeploy.apis.torch2onnx`` with this module's rewriters; ONNX Runtime needs no further
+    conversion step.
+
+    Args:
+        deploy_cfg (str | Config): mmdeploy deploy config (``configs/deploy/``).
+        model_cfg (str | Config): mmdetection / mmsegmentation config.
+        checkpoint (str, optional): Weights; None exports the config's initial weights.
+        img (str | np.ndarray): The image traced through the model (through the config's test
+            pipeline). With a dynamic deploy config the file serves every size.
+        work_dir (str): Output folder.
+        device (str): Device to build the PyTorch model on (export runs on the CPU).
+
+    Returns:
+        list[str]: The backend files (``[work_dir/end2end.onnx]``).
+    """
+    import os.path as osp
+
+    from mmdeploy.apis import torch2onnx
+    from mmdeploy.utils import get_backend, get_ir_config, load_config
+    deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
+    backend = get_backend(deploy_cfg).value
+    if backend not in BACKENDS:
+        raise ValueError(f'backend {backend!r}: fastervit_mm registers its rewriters for '
+                         f'{BACKENDS}; see docs/deployment.md')
+    save_file = get_ir_config(deploy_cfg)['save_file']
+    torch2onnx(img, work_dir, save_file, deploy_cfg, model_cfg, checkpoint, device)
+    return [osp.join(work_dir, save_file)]
+
+
+def build_models(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str],
+                 backend_files: Sequence[str], device: str = 'cpu') -> Tuple[Any, Any, Any]:
+    """``(task_processor, pytorch_model, backend_model)`` of an exported model (mmdeploy's
+    ``build_task_processor``, ``build_pytorch_model`` and ``build_backend_model``)."""
+    from mmdeploy.apis import build_task_processor
+    from mmdeploy.utils import load_config
+    deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
+    processor = build_task_processor(model_cfg, deploy_cfg, device)
+    torch_model = processor.build_pytorch_model(checkpoint)
+    backend_model = processor.build_backend_model(
+        list(backend_files), data_preprocessor_updater=processor.update_data_preprocessor)
+    return processor, torch_model, backend_model
+
+
+def _mask_iou(a: Tensor, b: Tensor) -> float:
+    a, b = a.bool(), b.bool()
+    union = (a | b).sum().item()
+    return 1. if union == 0 else (a & b).sum().item() / union
+
+
+def compare_detections(torch_samples: Sequence[Any], backend_samples: Sequence[Any]) -> dict:
+    """Agreement of two lists of mmdetection ``DetDataSample`` predictions (one per image).
+
+    Detections are paired greedily, in the order of the PyTorch scores, with the unpaired
+    backend detection of highest box IoU.
+
+    Returns:
+        dict: ``count_torch``, ``count_backend`` (over all images), ``pairs``,
+        ``box_iou_min`` / ``box_iou_mean`` and ``mask_iou_min`` / ``mask_iou_mean`` over the
+        pairs (masks only where both have them), ``label_agreement`` (fraction of pairs with
+        the same label) and ``score_max_abs_diff``.
+    """
+    from mmdet.structures.bbox import bbox_overlaps
+    box_ious, mask_ious, same_label, score_diff = [], [], [], []
+    count_torch = count_backend = 0
+    for ts, bs in zip(torch_samples, backend_samples):
+        t, b = ts.pred_instances, bs.pred_instances
+        count_torch += len(t)
+        count_backend += len(b)
+        if len(t) == 0 or len(b) == 0:
+            continue
+        iou = bbox_overlaps(t.bboxes.float(), b.bboxes.float().to(t.bboxes.device))
+        free = torch.ones(len(b), dtype=torch.bool)
+        for i in t.scores.argsort(descending=True).tolist():
+            candidates = torch.where(free, iou[i].cpu(), torch.tensor(-1.))
+            j = int(candidates.argmax())
+            if candidates[j] < 0:
+                break
+            free[j] = False
+            box_ious.append(float(iou[i, j]))
+            same_label.append(int(t.labels[i]) == int(b.labels[j]))
+            score_diff.append(abs(float(t.scores[i]) - float(b.scores[j])))
+            if 'masks' in t and 'masks' in b:
+                mask_ious.append(_mask_iou(t.masks[i].cpu(), b.masks[j].cpu()))
+    pairs = len(box_ious)
+    return dict(
+        count_torch=count_torch,
+        count_backend=count_backend,
+        pairs=pairs,
+        box_iou_min=min(box_ious, default=float('nan')),
+        box_iou_mean=sum(box_ious) / pairs if pairs else float('nan'),
+        label_agreement=sum(same_label) / pairs if pairs else float('nan'),
+        mask_iou_min=min(mask_ious, default=float('nan')),
+        mask_iou_mean=sum(mask_ious) / len(mask_ious) if mask_ious else float('nan'),
+        score_max_abs_diff=max(score_diff, default=float('nan')))
+
+
+def compare_segmentation(torch_samples: Sequence[Any], backend_samples: Sequence[Any]) -> dict:
+    """Agreement of two lists of mmsegmentation ``SegDataSample`` predictions.
+
+    Returns:
+        dict: ``pixels``, ``pixel_agreement`` (fraction of equal class indices over all
+        images) and ``shapes_equal``.
+    """
+    equal = total = 0
+    shapes_equal = True
+    for ts, bs in zip(torch_samples, backend_samples):
+        t, b = ts.pred_sem_seg.data.cpu(), bs.pred_sem_seg.data.cpu()
+        if t.shape != b.shape:
+            shapes_equal = False
+            continue
+        equal += (t == b.to(t.dtype)).sum().item()
+        total += t.numel()
+    return dict(pixels=total, pixel_agreement=equal / total if total else float('nan'),
+                shapes_equal=shapes_equal)
+
+
+def compare_with_pytorch(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str],
+                         backend_files: Sequence[str], images: Sequence[Any],
+                         device: str = 'cpu', batch_size: int = 1) -> dict:
+    """Run PyTorch and the exported model on ``images`` (through the model config's test
+    pipeline and data preprocessor, as mmdeploy's ``End2EndModel`` does) and compare.
+
+    Returns:
+        dict: :func:`compare_detections` or :func:`compare_segmentation` figures, plus
+        ``images`` and ``input_shapes`` (the network input sizes that were run).
+    """
+    processor, torch_model, backend_model = build_models(deploy_cfg, model_cfg, checkpoint,
+                                                         backend_files, device)
+    torch_out, backend_out, shapes = [], [], []
+    for start in range(0, len(images), batch_size):
+        chunk = list(images[start:start + batch_size])
+        data, _ = processor.create_input(chunk if len(chunk) > 1 else chunk[0], None)
+        with torch.no_grad():  # copies: test_step writes its predictions into the samples
+            torch_out += torch_model.test_step(copy.deepcopy(data))
+            backend_out += backend_model.test_step(copy.deepcopy(data))
+        shapes.append(tuple(torch_model.data_preprocessor(data, False)['inputs'].shape))
+    if hasattr(torch_out[0], 'pred_sem_seg'):
+        result = compare_segmentation(torch_out, backend_out)
+    else:
+        result = compare_detections(torch_out, backend_out)
+    result.update(images=len(images), input_shapes=shapes)
+    return result
