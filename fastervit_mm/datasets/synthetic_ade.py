@@ -31,32 +31,26 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .synthetic_coco import SYNTHETIC_METAINFO, _shape_mask
+from .drawing import SHAPE_COLOURS, SHAPES, add_noise, jitter, shape_mask
 
 __all__ = ['SYNTHETIC_ADE_METAINFO', 'draw_seg_scene', 'make_synthetic_ade20k',
            'SEG_DEMO_DATA_HINT']
 
-_SHAPES = SYNTHETIC_METAINFO['classes']
 #: Class names (annotation values 1..N; 0 is "other") and the label colours used to show them
 #: (annotation PNG palette, prediction pictures): unlike the colours the scenes are drawn in, so a
 #: blended prediction shows what the model decided.
 SYNTHETIC_ADE_METAINFO = dict(
-    classes=('sky', 'ground') + tuple(_SHAPES),
+    classes=('sky', 'ground') + tuple(SHAPES),
     palette=[(70, 70, 180), (150, 220, 90), (255, 0, 255), (255, 140, 0), (0, 230, 230),
              (160, 40, 0)])
 #: The mean RGB colour each class is drawn in (the shapes: those of the synthetic COCO data).
-_DRAW_COLOURS = [(135, 190, 235), (140, 105, 70)] + [tuple(c)
-                                                     for c in SYNTHETIC_METAINFO['palette']]
+_DRAW_COLOURS = [(135, 190, 235), (140, 105, 70)] + [tuple(c) for c in SHAPE_COLOURS]
 
 #: How to make the dataset, for error messages (``{root}`` is the missing data root).
 SEG_DEMO_DATA_HINT = ('the synthetic ADE20K-format dataset is made with '
-                      '`python tools/misc/make_demo_seg_data.py --out {root}`')
+                      '`python tools/misc/make_demo_data.py seg --out {root}`')
 
 _SPLITS = (('training', 'train'), ('validation', 'val'))
-
-
-def _jitter(rng: np.random.Generator, colour, amount: float) -> np.ndarray:
-    return np.clip(np.asarray(colour, np.float32) + rng.uniform(-amount, amount, 3), 0, 255)
 
 
 def draw_seg_scene(rng: np.random.Generator,
@@ -90,8 +84,8 @@ def draw_seg_scene(rng: np.random.Generator,
     label[np.abs(yy - horizon[None, :]) < 1.] = 0  # the horizon itself is "other"
     t = (yy / h)[..., None]
     img = np.where(sky[..., None],
-                   _jitter(rng, colours[0], 20) * (0.85 + 0.3 * t),
-                   _jitter(rng, colours[1], 20) * (1.15 - 0.3 * t)).astype(np.float32)
+                   jitter(rng, colours[0], 20) * (0.85 + 0.3 * t),
+                   jitter(rng, colours[1], 20) * (1.15 - 0.3 * t)).astype(np.float32)
     # "Other": grey ellipses behind the shapes, unlabelled like ADE20K's 0.
     for _ in range(int(rng.integers(num_other[0], num_other[1] + 1))):
         mask = np.zeros(size, np.uint8)
@@ -99,18 +93,17 @@ def draw_seg_scene(rng: np.random.Generator,
         cv2.ellipse(mask, (int(rng.uniform(0, w)), int(rng.uniform(0, h))), axes,
                     float(rng.uniform(0, 180)), 0, 360, 1, -1)
         grey = rng.uniform(60, 200)
-        img[mask.astype(bool)] = _jitter(rng, (grey, grey, grey), 8)
+        img[mask.astype(bool)] = jitter(rng, (grey, grey, grey), 8)
         label[mask.astype(bool)] = 0
     # Things: coloured shapes, later ones on top.
     for _ in range(int(rng.integers(num_objects[0], num_objects[1] + 1))):
-        cls = int(rng.integers(len(_SHAPES)))
+        cls = int(rng.integers(len(SHAPES)))
         r = float(rng.uniform(*radius))
         centre = (rng.uniform(r * 0.5, w - r * 0.5), rng.uniform(r * 0.5, h - r * 0.5))
-        mask = _shape_mask(_SHAPES[cls], centre, r, rng.uniform(0, 2 * np.pi), size).astype(bool)
-        img[mask] = _jitter(rng, colours[2 + cls], 25)
+        mask = shape_mask(SHAPES[cls], centre, r, rng.uniform(0, 2 * np.pi), size).astype(bool)
+        img[mask] = jitter(rng, colours[2 + cls], 25)
         label[mask] = 3 + cls
-    img = np.clip(img + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
-    return img, label
+    return add_noise(rng, img, noise), label
 
 
 def _annotation_palette() -> list:

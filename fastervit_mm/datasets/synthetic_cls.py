@@ -3,7 +3,7 @@
 
 ImageNet cannot be downloaded everywhere (CI, air-gapped machines), so the classification demo
 trains on images drawn here: a circle, square, triangle or star of random colour, size, position
-and rotation on a noisy two-colour gradient (the drawing helpers of :mod:`.synthetic_coco`). The
+and rotation on a noisy two-colour gradient (the drawing helpers of :mod:`.drawing`). The
 colour carries no information: only the shape does.
 
 Files are written in mmpretrain's ``CustomDataset`` folder layout, so mmpretrain reads them too::
@@ -14,7 +14,7 @@ Files are written in mmpretrain's ``CustomDataset`` folder layout, so mmpretrain
 
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same arguments give identical
 files; 2800 images of 64x64 take a few seconds. :class:`SyntheticShapeDataset` writes them on first
-use; ``tools/misc/make_demo_cls_data.py`` writes them beforehand (``tools/train.py`` checks that
+use; ``tools/misc/make_demo_data.py cls`` writes them beforehand (``tools/train.py`` checks that
 dataset paths exist before it starts).
 """
 import json
@@ -29,12 +29,12 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fastervit_mm.registry import DATASETS
-from .synthetic_coco import SYNTHETIC_METAINFO, _background, _shape_mask
+from .drawing import SHAPES, add_noise, gradient_background, shape_mask
 
 __all__ = ['SHAPE_CLASSES', 'draw_shape', 'make_synthetic_cls', 'SyntheticShapeDataset']
 
 #: The class names, in label order.
-SHAPE_CLASSES: Tuple[str, ...] = tuple(SYNTHETIC_METAINFO['classes'])
+SHAPE_CLASSES: Tuple[str, ...] = SHAPES
 _META = 'meta.json'
 
 
@@ -53,17 +53,17 @@ def draw_shape(rng: np.random.Generator,
         noise: Standard deviation of the per-pixel Gaussian noise.
     """
     h, w = size
-    img = _background(rng, size)
+    img = gradient_background(rng, size)
     r = float(rng.uniform(*radius)) * min(h, w)
     cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
-    mask = _shape_mask(SHAPE_CLASSES[label], (cx, cy), r, rng.uniform(0, 2 * np.pi), size)
+    mask = shape_mask(SHAPE_CLASSES[label], (cx, cy), r, rng.uniform(0, 2 * np.pi), size)
     # a random colour that stands out from the background it covers
     under = img[mask.astype(bool)].mean(0) if mask.any() else img.mean((0, 1))
     colour = rng.uniform(0, 255, 3)
     while np.abs(colour - under).max() < 60:
         colour = rng.uniform(0, 255, 3)
     img[mask.astype(bool)] = colour
-    return np.clip(img + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
+    return add_noise(rng, img, noise)
 
 
 def make_synthetic_cls(out_dir: str,

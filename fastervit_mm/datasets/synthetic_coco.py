@@ -26,46 +26,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from .drawing import (SHAPE_COLOURS, SHAPES, add_noise, gradient_background, jitter,
+                      shape_mask)
+
 __all__ = ['SYNTHETIC_METAINFO', 'make_synthetic_coco', 'draw_scene']
 
 #: Class names and their RGB colours (also the palette for visualisation).
-SYNTHETIC_METAINFO = dict(
-    classes=('circle', 'square', 'triangle', 'star'),
-    palette=[(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)])
-
-_NUM_VERTICES = {'square': 4, 'triangle': 3}
-
-
-def _shape_mask(shape: str, center: Tuple[float, float], radius: float, angle: float,
-                size: Tuple[int, int]) -> np.ndarray:
-    """A filled ``uint8`` mask (0/1) of one shape of circumradius ``radius``."""
-    h, w = size
-    mask = np.zeros((h, w), np.uint8)
-    cx, cy = center
-    if shape == 'circle':
-        cv2.circle(mask, (int(round(cx)), int(round(cy))), int(round(radius)), 1, -1)
-        return mask
-    if shape == 'star':
-        k = np.arange(10)
-        r = np.where(k % 2 == 0, radius, 0.45 * radius)
-        theta = angle + k * np.pi / 5
-    else:
-        n = _NUM_VERTICES[shape]
-        r = np.full(n, radius)
-        theta = angle + np.arange(n) * 2 * np.pi / n
-    pts = np.stack([cx + r * np.cos(theta), cy + r * np.sin(theta)], 1)
-    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1)
-    return mask
-
-
-def _background(rng: np.random.Generator, size: Tuple[int, int]) -> np.ndarray:
-    """A muted two-colour gradient (float32 RGB)."""
-    h, w = size
-    c0, c1 = rng.uniform(70, 170, (2, 3))
-    angle = rng.uniform(0, 2 * np.pi)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    t = (np.cos(angle) * xx / w + np.sin(angle) * yy / h + 1) / 2
-    return (c0 * (1 - t[..., None]) + c1 * t[..., None]).astype(np.float32)
+SYNTHETIC_METAINFO = dict(classes=SHAPES, palette=SHAPE_COLOURS)
 
 
 def _drop_slivers(mask: np.ndarray, min_area: int = 12, min_side: int = 3) -> np.ndarray:
@@ -110,7 +77,7 @@ def draw_scene(rng: np.random.Generator,
     """
     classes = SYNTHETIC_METAINFO['classes'][:num_classes]
     h, w = size
-    img = _background(rng, size)
+    img = gradient_background(rng, size)
     objects: List[Dict] = []  # in drawing order; 'mask' is updated as later objects cover it
     for _ in range(int(rng.integers(num_objects[0], num_objects[1] + 1))):
         for _attempt in range(20):
@@ -124,20 +91,18 @@ def draw_scene(rng: np.random.Generator,
                 cx, cy = np.clip(np.asarray(anchor) + offset, [r, r], [w - r, h - r])
             else:
                 cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
-            mask = _shape_mask(classes[label], (cx, cy), r, rng.uniform(0, 2 * np.pi), size)
+            mask = shape_mask(classes[label], (cx, cy), r, rng.uniform(0, 2 * np.pi), size)
             if all((o['mask'] & (1 - mask)).sum() >= min_visible * o['full_area']
                    for o in objects):
                 break
         else:  # no admissible placement: the scene keeps fewer objects
             continue
-        colour = np.asarray(SYNTHETIC_METAINFO['palette'][label], np.float32)
-        colour = np.clip(colour + rng.uniform(-25, 25, 3), 0, 255)
-        img[mask.astype(bool)] = colour
+        img[mask.astype(bool)] = jitter(rng, SYNTHETIC_METAINFO['palette'][label], 25)
         for o in objects:
             o['mask'] &= 1 - mask
         objects.append(dict(category=label, mask=mask, full_area=int(mask.sum()),
                             center=(cx, cy)))
-    img = np.clip(img + rng.normal(0, noise, img.shape), 0, 255).astype(np.uint8)
+    img = add_noise(rng, img, noise)
     for o in objects:
         o['mask'] = _drop_slivers(o['mask'])
         o['polygons'] = _polygons(o['mask'])
