@@ -289,6 +289,79 @@ def bbox_head__predict_by_feat(self,
                        rcnn_test_cfg.score_thr, rcnn_test_cfg.max_per_img)
 
 
+def _as_batch_rois(proposals: Tensor) -> Tensor:
+    """(B, N, 5) ``dets`` of the RPN -> (B * N, 5) rois (batch index, box)."""
+    batch, num = proposals.shape[:2]
+    index = torch.arange(batch, device=proposals.device).to(proposals.dtype)
+    index = index.view(-1, 1, 1) + proposals.new_zeros(batch, num, 1)
+    return torch.cat([index, proposals[..., :4]], -1).reshape(-1, 5)
+
+
+@_register_for_backends('mmdet.models.roi_heads.cascade_roi_head.CascadeRoIHead.predict_bbox')
+def cascade_roi_head__predict_bbox(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                                   rpn_results_list: Any, rcnn_test_cfg: Any,
+                                   rescale: bool = False, **kwargs: Any) -> Tuple[Tensor, Tensor]:
+    """mmdetection's cascade refinement, batched for a graph: between stages each RoI is
+    regressed with the deltas of its best class (``regress_by_class``; mmdeploy's version only
+    supports class-agnostic regression), the stages' class scores are averaged and the last
+    stage's deltas decode the final boxes (:func:`bbox_head__predict_by_feat`)."""
+    proposals = rpn_results_list[0]
+    batch, num = proposals.shape[:2]
+    rois = _as_batch_rois(proposals)
+    img_shape = batch_img_metas[0]['img_shape']
+    stage_scores = []
+    for stage in range(self.num_stages):
+        head = self.bbox_head[stage]
+        results = self._bbox_forward(stage, x, rois, **kwargs)
+        cls_score, bbox_pred = results['cls_score'], results['bbox_pred']
+        stage_scores.append(cls_score)
+        if stage < self.num_stages - 1:
+            scores = head.loss_cls.get_activation(cls_score) if head.custom_activation \
+                else cls_score
+            deltas = bbox_pred
+            if not head.reg_class_agnostic:
+                label = scores[:, :-1].argmax(1)
+                size = head.bbox_coder.encode_size
+                deltas = bbox_pred.reshape(bbox_pred.shape[0], -1, size)
+                deltas = deltas.gather(1, label.view(-1, 1, 1).expand(-1, 1, size))[:, 0]
+            boxes = head.bbox_coder.decode(rois[None, :, 1:], deltas[None],
+                                           max_shape=img_shape)[0]
+            rois = torch.cat([rois[:, :1], boxes], -1)
+    cls_scores = sum(stage_scores) / float(len(stage_scores))
+    return self.bbox_head[-1].predict_by_feat(
+        rois=rois.reshape(batch, num, 5),
+        cls_scores=cls_scores.reshape(batch, num, -1),
+        bbox_preds=bbox_pred.reshape(batch, num, -1),
+        batch_img_metas=batch_img_metas,
+        rcnn_test_cfg=rcnn_test_cfg,
+        rescale=rescale)
+
+
+@_register_for_backends('mmdet.models.roi_heads.cascade_roi_head.CascadeRoIHead.predict_mask')
+def cascade_roi_head__predict_mask(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                                   results_list: Any, rescale: bool = False
+                                   ) -> Tuple[Tensor, Tensor, Tensor]:
+    """mmdetection's cascade masks: the mean over the stages of the *sigmoid* mask
+    probabilities (mmdeploy averages the logits and then applies the sigmoid), the channel of
+    each detection's class.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``dets``, ``labels`` and ``masks`` (B, K, h, w)
+        probabilities at the mask head's size, as mmdeploy's ``End2EndModel`` pastes them.
+    """
+    dets, labels = results_list
+    batch, num = dets.shape[:2]
+    rois = _as_batch_rois(dets)
+    probs = sum(self._mask_forward(stage, x, rois)['mask_preds'].sigmoid()
+                for stage in range(self.num_stages)) / float(self.num_stages)
+    if self.mask_head[-1].class_agnostic:
+        masks = probs[:, 0]
+    else:
+        index = labels.reshape(-1).clamp(min=0)
+        masks = probs[torch.arange(probs.shape[0], device=probs.device), index]
+    return dets, labels, masks.reshape(batch, num, masks.shape[-2], masks.shape[-1])
+
+
 def _register_segmentation_model() -> type:
     """Register ``codebase_config.model_type='end2end_logits'`` for mmsegmentation.
 
