@@ -75,10 +75,11 @@ def native_size(arch: str) -> int:
     return published_size(FasterViT.arch_aliases.get(arch.lower(), arch.lower()))
 
 
-def build_arch(arch: str, num_classes: int = 1000) -> nn.Module:
-    """The published classification model of ``arch``: ``head(avgpool(norm(features)))``."""
+def build_arch(arch: str, num_classes: int = 1000, **kwargs) -> nn.Module:
+    """The published classification model of ``arch``: ``head(avgpool(norm(features)))``;
+    ``kwargs`` go to ``FasterViT``."""
     from fastervit_mm.models import FasterViT
-    return Classifier(FasterViT(arch=arch, out_indices=(3, )), num_classes)
+    return Classifier(FasterViT(arch=arch, out_indices=(3, ), **kwargs), num_classes)
 
 
 def _test_crop(cfg) -> Optional[Tuple[int, int]]:
@@ -175,3 +176,47 @@ def write_json(result: dict, path: Optional[str]) -> None:
     if path:
         with open(path, 'w') as f:
             json.dump(result, f, indent=2)
+
+
+def load_published_layout(path: str) -> dict:
+    """A state dict of published names from ``path`` (a state dict or a checkpoint holding one)."""
+    try:
+        from fastervit_mm.checkpoint import allow_checkpoint_globals
+        allow_checkpoint_globals()
+        sd = torch.load(path, map_location='cpu')
+    except ImportError:  # without mmengine: a plain state dict (benchmark_backbone.py writes those)
+        sd = torch.load(path, map_location='cpu', weights_only=True)
+    for key in ('state_dict', 'model'):
+        if isinstance(sd, dict) and key in sd:
+            sd = sd[key]
+    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
+
+
+def build_ours(arch: str,
+               with_head: bool = False,
+               state_dict: Optional[str] = None,
+               **kwargs) -> nn.Module:
+    """This project's FasterViT backbone of ``arch`` (all four maps), or with ``with_head`` the
+    published classifier on it (:class:`Classifier` of ``FasterViT(out_indices=(3, ))``).
+
+    Args:
+        arch: A FasterViT arch name or alias.
+        with_head: Build the classifier. Defaults to False.
+        state_dict: Published-layout weights to load (:func:`load_published_layout`); the
+            classifier takes the published ``head`` too. Defaults to None (the initialisation).
+        **kwargs: Further ``FasterViT`` arguments (e.g. ``with_cp``, ``compat_anyres``).
+
+    Raises:
+        SystemExit: when ``state_dict`` lacks weights of the model.
+    """
+    from fastervit_mm.models import FasterViT
+    model = build_arch(arch, **kwargs) if with_head else FasterViT(arch=arch, **kwargs)
+    if state_dict:
+        sd = load_published_layout(state_dict)
+        backbone = model.backbone if with_head else model
+        result = backbone.load_state_dict(sd, strict=False)
+        if result.missing_keys:
+            raise SystemExit(f'{state_dict} lacks {result.missing_keys[:3]}...')
+        if with_head:
+            model.head.load_state_dict({'weight': sd['head.weight'], 'bias': sd['head.bias']})
+    return model

@@ -191,10 +191,8 @@ class OpenVINORunner:
         """The settings in effect (as the plugin reports them), for the benchmark's JSON line."""
         keys = ('PERFORMANCE_HINT', 'INFERENCE_NUM_THREADS', 'INFERENCE_PRECISION_HINT',
                 'NUM_STREAMS')
-        values = {k: self.compiled.get_property(k) for k in keys}
-        return {'precision': self.precision,  # a precision is an ov.Type: 'bf16', not its repr
-                **{k.lower(): v.to_string() if hasattr(v, 'to_string') else str(v)
-                   for k, v in values.items()}}
+        return {'precision': self.precision,
+                **{k.lower(): str(self.compiled.get_property(k)) for k in keys}}
 
 
 def build_runner(runtime: str, model_or_path: Union[nn.Module, str], precision: str = 'f32',

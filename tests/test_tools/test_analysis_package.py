@@ -86,3 +86,35 @@ def test_run_json_needs_the_key():
     assert run_json(_printer(5))['median_ms'] == 5
     with pytest.raises(CommandError, match='no numeric speed'):
         run_json(_printer(5), key='speed')
+
+
+def test_matmul_peak_and_count_macs():
+    from fastervit_mm.analysis.flops import count_macs
+    from fastervit_mm.analysis.timing import matmul_gflop_s
+    assert matmul_gflop_s(128, iters=2, warmup=1) > 0
+    assert matmul_gflop_s(128, torch.bfloat16, iters=1) > 0
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 4 * 4, 5))
+    expected = 8 * 4 * 4 * 3 * 9 + 8 * 4 * 4 * 5  # conv outputs x (C_in k k) + linear
+    assert count_macs(model, torch.zeros(1, 3, 6, 6)) == expected
+    assert count_macs(model, torch.zeros(3, 3, 6, 6)) == 3 * expected
+
+
+def test_synthetic_classes_and_fit_head():
+    from fastervit_mm.analysis.precision import batches, fit_head, synthetic_classes
+    x, y = synthetic_classes(12, 3, (8, 10), seed=1)
+    x2, _ = synthetic_classes(12, 3, (8, 10), seed=2)
+    assert x.shape == (12, 3, 8, 10) and y.tolist() == [0, 1, 2] * 4
+    assert not torch.equal(x, x2)  # other noise
+    mean = (x - x2).view(12, -1).mean(1)  # the same class patterns cancel: noise only
+    assert mean.abs().max() < 0.5
+    assert [len(b) for b in batches(x, 5)] == [5, 5, 2]
+
+    class Maps(nn.Module):
+        out_channels = (3, )
+
+        def forward(self, x):
+            return (x, )
+
+    model = Classifier(Maps(), num_classes=3)
+    x, y = synthetic_classes(60, 3, (8, 8), amplitude=3.)
+    assert fit_head(model, x, y, steps=100, lr=0.1) > 0.9  # learnable: pooled class colours

@@ -174,8 +174,8 @@ def test_exported_runtimes_one_file_every_size(capsys, tmp_path, monkeypatch):
     ov32, = run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino')
     ov16, = run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino', '--precision', 'bf16')
     assert exports == [onnx] and not ov32['exported'] and not ov16['exported']  # file reused
-    assert ov32['runtime_options']['inference_precision_hint'] == 'f32'
-    assert ov16['runtime_options']['inference_precision_hint'] == 'bf16'
+    assert 'float32' in ov32['runtime_options']['inference_precision_hint']
+    assert 'bfloat16' in ov16['runtime_options']['inference_precision_hint']
     assert ov32['rel_error_vs_torch'] < 1e-4 < ov16['rel_error_vs_torch'] < 0.05
     with pytest.raises(SystemExit, match='holds another model'):  # other weights: seed 1
         run(capsys, *args[:4], '--onnx', onnx, '--runtime', 'openvino', '--seed', '1')
@@ -228,3 +228,36 @@ def test_compare_flag_errors(capsys, argv, message):
     with pytest.raises(SystemExit):
         cmp.parse_args(argv)
     assert message in capsys.readouterr().err
+
+
+def _precision_tool():
+    import importlib.util
+    from conftest import REPO_ROOT
+    import os.path as osp
+    spec = importlib.util.spec_from_file_location(
+        'precision_report_tool', osp.join(REPO_ROOT, 'tools', 'deployment', 'precision_report.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_precision_report_tool(capsys, tmp_path):
+    tool = _precision_tool()
+    lines = tool.main(['0', '--size', '64', '--images', '4', '--batch', '2', '--train-images',
+                       '8', '--classes', '2', '--runs', 'torch:bf16', 'onnxruntime:f32',
+                       '--json', str(tmp_path / 'r.json')])
+    setup, bf16, ort = lines
+    assert setup['head'] == 'fit' and 0 <= setup['fit_accuracy'] <= 1
+    for line, runtime in ((bf16, 'torch'), (ort, 'onnxruntime')):
+        assert line['runtime'] == runtime and line['images'] == 4 and 0 <= line['top1_agree'] <= 1
+        assert len(line['features_rel_error']) == 4 and len(line['logits_rel_error']) == 1
+    # bf16-rounded, not float32 (> 1e-4), and not another model (< 0.1); the file: float32
+    assert all(1e-4 < e < 0.1 for e in bf16['features_rel_error'])
+    assert max(ort['features_rel_error'] + ort['logits_rel_error']) < 1e-4
+    assert ort['top1_agree'] == 1
+    assert json.loads((tmp_path / 'r.json').read_text()) == lines
+    assert [json.loads(t) for t in capsys.readouterr().out.splitlines()] == lines
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--runs', 'onnxruntime:bf16'])
+    assert 'f32 only' in capsys.readouterr().err
+    assert tool.parse_args(['--state-dict', 'w.pth']).head == 'init'

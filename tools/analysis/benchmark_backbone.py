@@ -62,7 +62,7 @@ from typing import List, Optional
 import torch
 import torch.nn as nn
 
-from fastervit_mm.analysis.classifier import Classifier
+from fastervit_mm.analysis.model_factory import build_ours, load_published_layout
 from fastervit_mm.analysis.sizes import parse_size, published_size
 from fastervit_mm.analysis.timing import matmul_gflop_s, time_steps
 
@@ -157,20 +157,6 @@ def current_rss_mb() -> float:
         return 0.
 
 
-def load_published_layout(path: str) -> dict:
-    """A state dict of published names from ``path`` (a state dict or a checkpoint holding one)."""
-    try:
-        from fastervit_mm.checkpoint import allow_checkpoint_globals
-        allow_checkpoint_globals()
-        sd = torch.load(path, map_location='cpu')
-    except ImportError:  # the published model alone, without mmengine: a file this tool wrote
-        sd = torch.load(path, map_location='cpu', weights_only=True)
-    for key in ('state_dict', 'model'):
-        if isinstance(sd, dict) and key in sd:
-            sd = sd[key]
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
-
-
 def check_other_flags(args) -> None:
     for flag in ('deploy', 'with_cp', 'compat_anyres', 'save_state_dict'):
         if getattr(args, flag):
@@ -226,21 +212,9 @@ def build_published(args, size) -> nn.Module:
 
 
 def build(args) -> nn.Module:
-    from fastervit_mm.models import FasterViT
-    kwargs = dict(arch=args.arch, with_cp=args.with_cp, compat_anyres=args.compat_anyres)
-    if args.with_head:
-        model = Classifier(FasterViT(out_indices=(3, ), **kwargs))
-    else:
-        model = FasterViT(**kwargs)
-    if args.state_dict:
-        sd = load_published_layout(args.state_dict)
-        backbone = model.backbone if args.with_head else model
-        result = backbone.load_state_dict(sd, strict=False)
-        if result.missing_keys:
-            raise SystemExit(f'--state-dict lacks {result.missing_keys[:3]}...')
-        if args.with_head:
-            model.head.load_state_dict({'weight': sd['head.weight'], 'bias': sd['head.bias']})
-    return model
+    """Ours (:func:`~fastervit_mm.analysis.model_factory.build_ours`) as the flags say."""
+    return build_ours(args.arch, args.with_head, args.state_dict, with_cp=args.with_cp,
+                      compat_anyres=args.compat_anyres)
 
 
 class ExportedRunner:
