@@ -13,7 +13,7 @@ __all__ = ['check_data_paths', 'DEMO_DATA_HINT']
 
 #: Printed when a missing path looks like the embedded synthetic dataset.
 DEMO_DATA_HINT = ('the synthetic demo dataset is made with '
-                  '`python tools/misc/make_demo_data.py --out {root}`')
+                  '`python tools/misc/make_demo_data.py det --out {root}`')
 
 
 def _is_local(path) -> bool:

@@ -1,7 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The CPU classification demo learns: a shortened run (3 epochs, 57 iterations on half the data)
 through the Runner lowers the loss and goes well above chance. The full run (8 epochs, >= 90%
-top-1, tools/run_demo_cls.sh) is recorded in docs/model_zoo.md#cpu-demo."""
+top-1, tools/run_demo.sh cls) is recorded in docs/model_zoo.md#cpu-demo."""
 import os.path as osp
 
 import torch

@@ -19,5 +19,5 @@ def test_missing_paths_name_key_and_path(det_data):
     # the default location of the demo data: the message says how to make it
     cfg = Config.fromfile(DET_DEMO_CONFIG)
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': '/tmp/nowhere/synthetic_coco/'})
-    with pytest.raises(FileNotFoundError, match='make_demo_data.py'):
+    with pytest.raises(FileNotFoundError, match='make_demo_data.py det'):
         check_data_paths(cfg, ['train_dataloader'])

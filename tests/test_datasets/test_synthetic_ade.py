@@ -83,4 +83,4 @@ def test_missing_data_is_named(tmp_path, seg_data, mmseg_scope, missing):
             data_prefix=dict(img_path='images/training', seg_map_path='annotations/training')))
     expected = 'annotations/training' if missing == 'annotations' else 'images/training'
     assert osp.join(root, expected) in str(err.value)
-    assert 'make_demo_seg_data.py' in str(err.value)
+    assert 'make_demo_data.py seg' in str(err.value)

@@ -19,4 +19,4 @@ def test_train_missing_dataset_path(tmp_path):
     assert 'FileNotFoundError' in proc.stderr, proc.stderr[-3000:]
     assert repr(missing) in proc.stderr
     assert 'train_dataloader.dataset.data_root' in proc.stderr
-    assert 'make_demo_seg_data.py' in proc.stderr
+    assert 'make_demo_data.py seg' in proc.stderr
