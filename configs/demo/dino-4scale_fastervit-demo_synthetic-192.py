@@ -2,12 +2,12 @@
 # The DINO CPU demo: DINO 4-scale with a small FasterViT, trained from scratch on the embedded
 # synthetic shapes dataset (tools/misc/make_demo_data.py; COCO format, 4 classes, 192x192). It
 # inherits the real FasterViT-0 DINO config and changes the data and what a 2-core CPU needs: an
-# iteration-based schedule, a narrower/shallower FasterViT (same layout as the Mask R-CNN demo's:
-# conv stages 1-2, HAT stage 3, window attention stage 4), BN instead of SyncBN, a narrower and
+# iteration-based schedule, a narrower/shallower FasterViT (the Mask R-CNN demo's,
+# configs/_base_/fastervit_demo.py), BN instead of SyncBN, a narrower and
 # shallower transformer (mmdet 3.3's DINO decoder requires embed_dims 256) with fewer queries, one
 # fixed image scale, and the full learning rate for
 # the backbone (it has no ImageNet weights here, the real config's lr_mult 0.1 assumes them).
-_base_ = '../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py'
+_base_ = ['../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py', '../_base_/fastervit_demo.py']
 
 data_root = 'data/synthetic_coco/'
 metainfo = dict(
@@ -19,20 +19,7 @@ max_iters = 450  # 3.7-6.5 s per iteration (batch 4) on the shared 2-core machin
 
 model = dict(
     num_queries=100,
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            dim=32,
-            in_dim=32,
-            depths=[1, 2, 2, 1],
-            num_heads=[2, 2, 4, 8],
-            window_size=[7, 7, 7, 7],
-            ct_size=2,
-            mlp_ratio=2,
-            hat=[False, False, True, False]),
-        drop_path_rate=0.,
-        norm_cfg=dict(type='BN'),
-        init_cfg=None),  # trained from scratch: no ImageNet weights on this machine
+    backbone={{_base_.fastervit_demo_backbone}},
     neck=dict(in_channels=[64, 128, 256]),
     encoder=dict(
         num_layers=3,

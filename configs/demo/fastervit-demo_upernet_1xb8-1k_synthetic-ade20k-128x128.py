@@ -1,9 +1,12 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 # CPU demo of the FasterViT UperNet recipe: the real FasterViT-0 ADE20K config with only what a CPU
-# needs changed: the embedded synthetic ADE20K-format data (tools/misc/make_demo_seg_data.py),
-# 128x128 crops, a short schedule trained from scratch, a small FasterViT (HAT still on in stage
-# 3), BN instead of SyncBN and narrow heads. Runs on 1 process or with tools/dist_train.sh CFG 2.
-_base_ = '../upernet/fastervit-0_upernet_8xb2-160k_ade20k-512x512.py'
+# needs changed: the embedded synthetic ADE20K-format data (tools/misc/make_demo_data.py seg),
+# 128x128 crops, a short schedule trained from scratch, a small FasterViT
+# (configs/_base_/fastervit_demo.py), BN instead of SyncBN and narrow heads. Runs on 1 process or
+# with tools/dist_train.sh CFG 2.
+_base_ = [
+    '../upernet/fastervit-0_upernet_8xb2-160k_ade20k-512x512.py', '../_base_/fastervit_demo.py'
+]
 
 crop_size = (128, 128)
 num_classes = 6  # sky, ground, circle, square, triangle, star (0 = "other", ignored)
@@ -11,16 +14,13 @@ norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
+        # the demo arch with windows that fit 128x128 crops (stage 3: 8x8), one block in stage 2
         arch=dict(
-            _delete_=True,
-            dim=32,
-            in_dim=32,
+            _base_.fastervit_demo_arch,
             depths=[1, 1, 2, 1],
             num_heads=[1, 2, 4, 8],
             window_size=4,
-            ct_size=2,
-            mlp_ratio=4,
-            hat=[False, False, True, False]),
+            mlp_ratio=4),
         drop_path_rate=0.,
         norm_cfg=norm_cfg,
         init_cfg=None),

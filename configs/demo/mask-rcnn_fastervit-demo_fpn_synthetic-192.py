@@ -3,28 +3,17 @@
 # shapes dataset (tools/misc/make_demo_data.py). It inherits the real FasterViT-0 Mask R-CNN config
 # on that data (configs/_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py: data paths, classes,
 # image scale) and changes only what a 2-core CPU needs: an iteration-based schedule, a
-# narrower/shallower FasterViT (same layout: conv stages 1-2, HAT stage 3, window attention
-# stage 4), BN instead of SyncBN, and smaller FPN, RoI sampler and heads.
-_base_ = '../_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py'
+# narrower/shallower FasterViT (configs/_base_/fastervit_demo.py), BN instead of SyncBN, and smaller
+# FPN, RoI sampler and heads.
+_base_ = [
+    '../_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py', '../_base_/fastervit_demo.py'
+]
 
 channels = 64  # FPN and head width
 max_iters = 300
 
 model = dict(
-    backbone=dict(
-        arch=dict(
-            _delete_=True,
-            dim=32,
-            in_dim=32,
-            depths=[1, 2, 2, 1],
-            num_heads=[2, 2, 4, 8],
-            window_size=[7, 7, 7, 7],
-            ct_size=2,
-            mlp_ratio=2,
-            hat=[False, False, True, False]),
-        drop_path_rate=0.,
-        norm_cfg=dict(type='BN'),
-        init_cfg=None),  # trained from scratch: no ImageNet weights on this machine
+    backbone={{_base_.fastervit_demo_backbone}},
     neck=dict(in_channels=[32, 64, 128, 256], out_channels=channels),
     rpn_head=dict(in_channels=channels, feat_channels=channels),
     roi_head=dict(

@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 # FasterViT-3: published checkpoint fastervit_3_224_1k.pth.tar (crop_pct 1.0, center).
-_base_ = './fastervit-2_32xb128_in1k.py'
-
-model = dict(
-    backbone=dict(arch='faster_vit_3_224', drop_path_rate=0.3), head=dict(in_channels=1024))
+_base_ = '../_base_/fastervit_classification.py'
+model = {{_base_.fastervit_classification_variants.fastervit_3.model}}
+test_pipeline = {{_base_.fastervit_classification_variants.fastervit_3.test_pipeline}}
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

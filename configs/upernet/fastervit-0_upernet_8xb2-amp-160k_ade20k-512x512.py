@@ -1,4 +1,4 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
+# UperNet + FasterViT-0 on ADE20K, automatic mixed precision.
 _base_ = './fastervit-0_upernet_8xb2-160k_ade20k-512x512.py'
-
-optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
+optim_wrapper = {{_base_.fastervit_amp_optim_wrapper}}

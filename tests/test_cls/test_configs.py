@@ -109,7 +109,8 @@ def test_training_recipe(k):
     assert warmup.start_factor * optim.optimizer.lr == pytest.approx(1e-6)
     assert cosine.type == 'CosineAnnealingLR' and (cosine.begin, cosine.end) == (20, 300)
     assert cosine.eta_min == 5e-6 and cfg.train_cfg.max_epochs == 310
-    ema, = cfg.custom_hooks
+    ema, rng_state = cfg.custom_hooks
+    assert rng_state.type == 'fastervit_mm.RNGStateHook'  # resumed runs continue bit-identically
     assert ema.type == 'EMAHook' and ema.momentum == pytest.approx(1 - 0.9998)
     assert [a.type for a in cfg.model.train_cfg.augments] == ['Mixup', 'CutMix']
     assert [a.alpha for a in cfg.model.train_cfg.augments] == [0.8, 1.0]
