@@ -168,7 +168,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if 'check_runtime' in cmds:
             result = run_or_exit(cmds['check_runtime'])
             runtime_error = result['rel_error_vs_torch']
-            check = dict(check='runtime', runtime=args.runtime, rel_error_vs_torch=runtime_error)
+            check = dict(check='runtime', runtime=args.runtime, export_s=result['export_s'],
+                         rel_error_vs_torch=runtime_error)
             if '--compat-anyres' not in cmds['check_ours']:  # same function as the reference
                 check['relative_error'] = output_error(os.path.join(tmp, 'runtime.pt'),
                                                        os.path.join(tmp, 'ref.pt'))

@@ -60,6 +60,9 @@ def parse_args(argv=None):
                    help='default: init with --state-dict, else fit')
     p.add_argument('--classes', type=int, default=20, help='classes of the fitted head')
     p.add_argument('--train-images', type=int, default=500, help='images to fit the head on')
+    p.add_argument('--amplitude', type=float, default=1.,
+                   help='strength of the class patterns against the noise (lower: harder '
+                   'classes, smaller margins)')
     p.add_argument('--threads', type=int, default=0)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', help='also write the lines, as a list, to this file')
@@ -80,11 +83,13 @@ def main(argv=None):
                  state_dict=args.state_dict, native_bf16=cpu_has_native_bf16(),
                  threads=torch.get_num_threads())
     if args.head == 'fit':
-        train, labels = synthetic_classes(args.train_images, args.classes, args.size,
-                                          seed=args.seed + 1, pattern_seed=args.seed)
+        data = dict(num_classes=args.classes, size=args.size, pattern_seed=args.seed,
+                    amplitude=args.amplitude)
+        train, labels = synthetic_classes(args.train_images, seed=args.seed + 1, **data)
+        setup.update(classes=args.classes, train_images=args.train_images,
+                     amplitude=args.amplitude)
         setup['fit_accuracy'] = round(fit_head(classifier, train, labels, batch=args.batch), 4)
-        inputs, labels = synthetic_classes(args.images, args.classes, args.size,
-                                           seed=args.seed + 2, pattern_seed=args.seed)
+        inputs, labels = synthetic_classes(args.images, seed=args.seed + 2, **data)
     else:
         inputs = torch.randn(args.images, 3, *args.size,
                              generator=torch.Generator().manual_seed(args.seed))
