@@ -59,6 +59,7 @@ def published(tmp_path, monkeypatch):
             return Net()
     '''))
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(bench, 'PUBLISHED_PATH', str(tmp_path / 'none'))  # not the real package
     for name in [m for m in sys.modules if m == 'fastervit' or m.startswith('fastervit.')]:
         monkeypatch.delitem(sys.modules, name)
     yield tmp_path
@@ -261,3 +262,12 @@ def test_precision_report_tool(capsys, tmp_path):
         tool.parse_args(['--runs', 'onnxruntime:bf16'])
     assert 'f32 only' in capsys.readouterr().err
     assert tool.parse_args(['--state-dict', 'w.pth']).head == 'init'
+
+
+def test_published_found_in_its_folder(capsys, published, monkeypatch):
+    """Not installed, but in $FASTERVIT_PUBLISHED_PATH (here the stub's folder): appended to
+    sys.path, after the environment's own packages."""
+    monkeypatch.setattr(sys, 'path', [p for p in sys.path if p != str(published)])
+    monkeypatch.setattr(bench, 'PUBLISHED_PATH', str(published))
+    line, = run(capsys, '--implementation', 'published')
+    assert line['implementation'] == 'published' and sys.path[-1] == str(published)

@@ -7,9 +7,10 @@
 Fields: arch, batch, size [H, W], mode, median_ms, img_per_s, peak_mem_mb (CUDA: peak allocated;
 CPU: the process's peak resident memory), base_mem_mb (the same quantity just before the first
 step: model, input and, on CPU, the interpreter; ``peak - base`` is what the steps added),
-torch_compile, plus device, amp, channels_last, deploy, with_cp, compat_anyres, threads and
-times_ms. Several ``--batch``/``--size`` values run in one process: there, on CPU, the peak is the
-highest so far, so measure memory one size per process.
+torch_compile, plus device, amp, channels_last, deploy, with_cp, compat_anyres, threads, runtime,
+precision (``f32``, ``bf16`` or, with ``--amp`` on CUDA, ``fp16``), native_bf16, runtime_options
+and times_ms. Several ``--batch``/``--size`` values run in one process: there, on CPU, the peak
+is the highest so far, so measure memory one size per process.
 
 ``--with-head`` adds the published classifier (global pool + 1000-way linear on ``norm3``) so the
 work equals ``../shared/tools/bench_reference.sh``, which times the published model.

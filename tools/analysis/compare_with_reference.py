@@ -8,8 +8,8 @@
 Both programs time the classifier on the same weights and the same seeded input: ours is
 ``tools/analysis/benchmark_backbone.py --with-head`` in ``--runtime`` (``torch``, or the dynamic
 ONNX file in ``onnxruntime``/``openvino``, exported once in the first check and reused by every
-timed run) at ``--precision``; the reference is ``../shared/tools/bench_reference.sh`` (``--reference
-script``, the default: its own environment, built on first use, float32 only) or
+timed run) at ``--precision``; the reference is ``../shared/tools/bench_reference.sh``
+(``--reference script``, the default: its own environment, built on first use, float32 only) or
 ``benchmark_backbone.py --implementation published`` (``--reference published``: the published
 package timed in this project's loop, which can also run it under bf16 autocast,
 ``--reference-precision bf16``). Off the native size the reference is the published
