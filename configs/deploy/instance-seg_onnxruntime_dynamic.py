@@ -9,8 +9,10 @@ codebase_config = dict(
     type='mmdet',
     task='ObjectDetection',
     model_type='end2end',
-    # The score/IoU thresholds and the number of detections come from the model's test_cfg;
-    # these bound the candidates: no cap below what PyTorch keeps (see docs/deployment.md).
+    # fastervit_mm's RPN/R-CNN rewriters (fastervit_mm.deploy.mmdeploy_support) take every
+    # threshold and count from the model's test_cfg, as mmdetection does; mmdeploy reads only
+    # export_postprocess_mask here (False: the graph outputs 28x28 mask probabilities, which
+    # mmdeploy's End2EndModel pastes into the image like mmdetection).
     post_processing=dict(
         score_threshold=0.05,
         confidence_threshold=0.005,
@@ -26,4 +28,4 @@ onnx_config = dict(
         input=dict({0: 'batch', 2: 'height', 3: 'width'}),
         dets=dict({0: 'batch', 1: 'num_dets'}),
         labels=dict({0: 'batch', 1: 'num_dets'}),
-        masks=dict({0: 'batch', 1: 'num_dets', 2: 'height', 3: 'width'})))
+        masks=dict({0: 'batch', 1: 'num_dets', 2: 'mask_height', 3: 'mask_width'})))

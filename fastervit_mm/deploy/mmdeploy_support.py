@@ -17,7 +17,7 @@ Export (any backend):
   (:func:`fastervit_mm.deploy.to_graph_form_`), so that the backbone traces with dynamic height
   and width.
 
-ONNX Runtime and OpenVINO backends (``backend_config.type``):
+ONNX Runtime backend (``backend_config.type='onnxruntime'``, :data:`BACKENDS`):
 
 * ``torch.nn.functional.scaled_dot_product_attention``: mmdeploy's default rewrite divides the
   logits by ``scale`` where PyTorch multiplies by it (``scale=d**-0.5`` then multiplies the
@@ -31,7 +31,18 @@ ONNX Runtime and OpenVINO backends (``backend_config.type``):
   have; the R-CNN head gives every class the box of the RoI's best class (mmdetection: each
   class its own regressed box). These replacements do what mmdetection does, in the graph:
   :func:`batched_nms` (mmcv's ``batched_nms``: one standard ``NonMaxSuppression`` over boxes
-  offset per class or level).
+  offset per class or level). Thresholds and counts come from the model's ``test_cfg``, as in
+  PyTorch (the deploy config's ``post_processing`` is not used by them).
+* ``CascadeRoIHead.predict_bbox`` / ``predict_mask``: mmdeploy's refinement asserts
+  class-agnostic regression (the FasterViT cascade configs regress per class) and averages the
+  mask *logits* over the stages (mmdetection: the sigmoid probabilities). Replaced likewise.
+* ``torch.nn.functional.adaptive_avg_pool2d``: mmdeploy's default is an ``avg_pool2d`` frozen
+  at the export size (UperNet's pyramid pooling); here it follows the run-time size.
+
+mmsegmentation's post-processing (resize the logits, then argmax) is the backend model
+``end2end_logits`` (:class:`End2EndLogitsModel`), registered in mmdeploy's registry. The
+functions at the end (:func:`export_model`, :func:`compare_with_pytorch`, ...) are the API of
+``tools/deployment/deploy.py`` and of the tests.
 """
 import copy
 import inspect
@@ -45,6 +56,7 @@ from mmdeploy.utils import get_ir_config
 from torch import Tensor
 
 from fastervit_mm.models.backbones.fastervit import FasterViT
+
 from .export import to_graph_form_
 
 __all__ = [
@@ -53,8 +65,9 @@ __all__ = [
     'End2EndLogitsModel'
 ]
 
-#: Backends the detection and attention rewriters are registered for (ONNX-based, standard ops).
-BACKENDS = ('onnxruntime', 'openvino')
+#: mmdeploy backends the rewriters are registered for (tested: ONNX Runtime; the exported file
+#: also runs in OpenVINO's ONNX reader, see docs/deployment.md).
+BACKENDS = ('onnxruntime', )
 
 
 def holds_fastervit(model: torch.nn.Module) -> bool:
@@ -125,7 +138,6 @@ def adaptive_avg_pool2d__dynamic(input: Tensor, output_size: Any) -> Tensor:
 
 
 @SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='onnxruntime')
-@SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='openvino')
 def roi_align__standard(g: Any, input: Tensor, rois: Tensor, output_size: List[int],
                         spatial_scale: float, sampling_ratio: int, pool_mode: str,
                         aligned: bool) -> Any:

@@ -52,10 +52,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    import fastervit_mm  # noqa: F401  (registers the FasterViT modules)
-    from fastervit_mm.deploy import mmdeploy_support
     from mmdeploy.apis import visualize_model
     from mmdeploy.utils import Backend, get_backend, get_root_logger, load_config
+
+    import fastervit_mm  # noqa: F401  (registers the FasterViT modules)
+    from fastervit_mm.deploy import mmdeploy_support
 
     logger = get_root_logger()
     logger.setLevel(args.log_level)
