@@ -7,13 +7,14 @@
 # shallower transformer (mmdet 3.3's DINO decoder requires embed_dims 256) with fewer queries, one
 # fixed image scale, and the full learning rate for
 # the backbone (it has no ImageNet weights here, the real config's lr_mult 0.1 assumes them).
-_base_ = ['../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py', '../_base_/fastervit_demo.py']
+_base_ = [
+    '../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py', '../_base_/fastervit_demo.py',
+    '../_base_/synthetic_shapes.py'
+]
 
-data_root = 'data/synthetic_coco/'
-metainfo = dict(
-    classes=('circle', 'square', 'triangle', 'star'),
-    palette=[(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)])
-image_scale = (192, 192)
+data_root = _base_.synthetic_shapes.data_root
+metainfo = _base_.synthetic_shapes.metainfo
+image_scale = _base_.synthetic_shapes.image_scale
 ffn_channels = 512  # the real config's 2048
 max_iters = 450  # 3.7-6.5 s per iteration (batch 4) on the shared 2-core machine
 
@@ -33,42 +34,15 @@ model = dict(
     dn_cfg=dict(group_cfg=dict(num_dn_queries=30)),
     test_cfg=dict(max_per_img=50))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=image_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=image_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
-]
+# boxes only (configs/_base_/synthetic_shapes.py)
+train_pipeline = {{_base_.synthetic_shapes.bbox.train_pipeline}}
+test_pipeline = {{_base_.synthetic_shapes.bbox.test_pipeline}}
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'),
-        pipeline=train_pipeline))
-# the validation split, loaded as the training one
-val_dataloader = dict(
-    {k: v for k, v in train_dataloader.items() if k != 'sampler'},
-    dataset=dict(
-        train_dataloader['dataset'],
-        ann_file='annotations/instances_val.json',
-        data_prefix=dict(img='val/'),
-        pipeline=test_pipeline))
+    _base_.synthetic_shapes.bbox.train_dataloader,
+    sampler=dict(type='InfiniteSampler', shuffle=True))
+val_dataloader = {{_base_.synthetic_shapes.bbox.val_dataloader}}
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+val_evaluator = {{_base_.synthetic_shapes.bbox.val_evaluator}}
 test_evaluator = val_evaluator
 
 # Iteration-based, so that training resumes mid-run exactly where it stopped.
