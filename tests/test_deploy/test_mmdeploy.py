@@ -173,3 +173,16 @@ def test_upernet_onnxruntime_matches_pytorch(seg_case, support):
     assert {s[2:] for s in parity['input_shapes']} == {(96, 128), (91, 128)}
     assert parity['shapes_equal']
     assert parity['pixel_agreement'] >= 0.995, parity
+
+
+@pytest.mark.parametrize('size', [(3, 4), (7, 5), (12, 12), (1, 1)])
+def test_adaptive_pooling_follows_the_size(support, size):
+    """The UperNet pyramid-pooling rewrite equals ``adaptive_avg_pool2d`` for maps smaller
+    than, equal to and not a multiple of the output (scales 2, 3, 6)."""
+    x = torch.randn(2, 3, *size)
+    for out in (2, 3, 6):
+        rows = support.adaptive_pooling_matrix(size[0], out, x.dtype)
+        cols = support.adaptive_pooling_matrix(size[1], out, x.dtype)
+        got = rows @ x @ cols.T
+        ref = torch.nn.functional.adaptive_avg_pool2d(x, out)
+        torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-6)
