@@ -14,8 +14,9 @@ Example::
 
 writes ``work_dirs/mask-rcnn_ort/end2end.onnx`` (dynamic batch, height and width), and with
 ``--test-img`` the PyTorch and ONNX Runtime predictions drawn on the test images
-(``output_pytorch*.jpg``, ``output_onnxruntime*.jpg``). ``--verify`` (not an mmdeploy flag)
-runs both on the test images and prints their agreement as one JSON line.
+(``output_pytorch*``, ``output_onnxruntime*``; segmentation: the first test image).
+``--verify`` (not an mmdeploy flag) runs both on the test images and prints their agreement as
+one JSON line.
 """
 import argparse
 import json
@@ -53,7 +54,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     from mmdeploy.apis import visualize_model
-    from mmdeploy.utils import Backend, get_backend, get_root_logger, load_config
+    from mmdeploy.utils import (
+        Backend,
+        Task,
+        get_backend,
+        get_root_logger,
+        get_task_type,
+        load_config,
+    )
 
     import fastervit_mm  # noqa: F401  (registers the FasterViT modules)
     from fastervit_mm.deploy import mmdeploy_support
@@ -73,8 +81,14 @@ def main(argv=None) -> dict:
 
     test_imgs = args.test_img or [args.img]
     backend = get_backend(deploy_cfg)
-    for i, img in enumerate(test_imgs):
-        suffix = '' if len(test_imgs) == 1 else f'_{i}'
+    drawn = test_imgs
+    if get_task_type(deploy_cfg) == Task.SEGMENTATION and len(test_imgs) > 1:
+        # mmdeploy's segmentation visualizer is cached per backend name and writes the images
+        # after the first one to the current directory instead of the work dir
+        logger.info('segmentation: drawing the first test image only')
+        drawn = test_imgs[:1]
+    for i, img in enumerate(drawn):
+        suffix = '' if len(drawn) == 1 else f'_{i}'
         for model, kind in (([checkpoint], Backend.PYTORCH), (files, backend)):
             visualize_model(model_cfg, deploy_cfg, model, img, args.device, backend=kind,
                             output_file=osp.join(args.work_dir,
