@@ -11,6 +11,7 @@ supported torch (``tools/setup_env_compat.sh``), where a call to the newer API w
 fails. This module patches nothing; the checkpoint-loading patches live in
 :mod:`fastervit_mm.checkpoint`.
 """
+
 import functools
 import inspect
 import re
@@ -19,9 +20,14 @@ from typing import Any, Callable, Optional, Tuple
 import torch
 
 __all__ = [
-    'MIN_TORCH', 'torch_version', 'check_torch_version', 'is_compiling',
-    'register_load_state_dict_pre_hook', 'is_autocast_enabled', 'cpu_supports_float16_conv',
-    'onnx_export'
+    'MIN_TORCH',
+    'torch_version',
+    'check_torch_version',
+    'is_compiling',
+    'register_load_state_dict_pre_hook',
+    'is_autocast_enabled',
+    'cpu_supports_float16_conv',
+    'onnx_export',
 ]
 
 #: Oldest supported torch (mmcv 2.1.0's prebuilt wheels are built for torch 2.1).
@@ -49,7 +55,8 @@ def check_torch_version(version: Optional[str] = None) -> None:
         raise ImportError(
             f'fastervit_mm needs torch>={required}, but torch {installed} is installed. Install '
             f'torch {required} or newer (e.g. pip install "torch=={required}.2", which matches '
-            'the prebuilt mmcv 2.1.0 wheels), see docs/install.md.')
+            'the prebuilt mmcv 2.1.0 wheels), see docs/install.md.'
+        )
 
 
 def is_compiling() -> bool:
@@ -61,6 +68,7 @@ def is_compiling() -> bool:
     fn = getattr(torch.compiler, 'is_compiling', None)
     if fn is None:
         from torch import _dynamo
+
         fn = _dynamo.is_compiling
     return bool(fn())
 
@@ -104,12 +112,18 @@ def cpu_supports_float16_conv() -> bool:
     return True
 
 
-def onnx_export(*args: Any, **kwargs: Any) -> Any:
+def onnx_export(*args: Any, export: Optional[Callable] = None, **kwargs: Any) -> Any:
     """``torch.onnx.export(*args, dynamo=False, **kwargs)``: the TorchScript-based exporter.
 
     torch 2.5 added the ``dynamo`` argument (and 2.9 made ``dynamo=True`` the default); torch
     2.1-2.4 have only the TorchScript-based exporter and reject the argument.
+
+    Args:
+        export (callable, optional): The export function to call, e.g. the original
+            ``torch.onnx.export`` inside an mmdeploy rewriter of it. Defaults to
+            ``torch.onnx.export``.
     """
-    if 'dynamo' in inspect.signature(torch.onnx.export).parameters:
+    export = torch.onnx.export if export is None else export
+    if 'dynamo' in inspect.signature(export).parameters:
         kwargs['dynamo'] = False
-    return torch.onnx.export(*args, **kwargs)
+    return export(*args, **kwargs)

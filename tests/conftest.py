@@ -18,6 +18,7 @@
 This file imports nothing beyond the standard library and pytest at module level: the
 backbone-level set runs it in environments without mmdet and mmseg.
 """
+
 import copy
 import os
 import os.path as osp
@@ -34,15 +35,28 @@ import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DIR = osp.join(osp.dirname(REPO_ROOT), 'shared')
-DET_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                           'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
-SEG_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                           'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
+DET_DEMO_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py'
+)
+SEG_DEMO_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'demo', 'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py'
+)
 
 #: What a copy of the checkout leaves out (environments, build outputs, caches, data).
-COPY_IGNORE = shutil.ignore_patterns('.venv', '.venv-*', '.git', '.mim', '__pycache__',
-                                     '*.egg-info', 'build', 'dist', 'work_dirs', 'data',
-                                     '.pytest_cache', '.hypothesis')
+COPY_IGNORE = shutil.ignore_patterns(
+    '.venv',
+    '.venv-*',
+    '.git',
+    '.mim',
+    '__pycache__',
+    '*.egg-info',
+    'build',
+    'dist',
+    'work_dirs',
+    'data',
+    '.pytest_cache',
+    '.hypothesis',
+)
 
 
 # ---- parity fixtures ------------------------------------------------------------------------
@@ -56,8 +70,10 @@ def require_parity_dir() -> Path:
     """The fixture directory, failing (never skipping) with a clear message if it is missing."""
     path = parity_dir()
     if not path.is_dir():
-        pytest.fail(f'parity fixtures not found at {path}: set FASTERVIT_MM_PARITY_DIR to the '
-                    'directory holding case_*.pt and layouts.json (shared/fixtures/official)')
+        pytest.fail(
+            f'parity fixtures not found at {path}: set FASTERVIT_MM_PARITY_DIR to the '
+            'directory holding case_*.pt and layouts.json (shared/fixtures/official)'
+        )
     return path
 
 
@@ -73,7 +89,7 @@ def anyres_compat_stages(kwargs: dict):
     hat = kwargs['hat'] if isinstance(kwargs['hat'], (list, tuple)) else [kwargs['hat']] * 4
     compat = []
     for i in range(4):
-        h, w = int(height * 2**(-2 - i)), int(width * 2**(-2 - i))
+        h, w = int(height * 2 ** (-2 - i)), int(width * 2 ** (-2 - i))
         compat.append(bool(hat[i]) and -(-h // windows[i]) != -(-w // windows[i]))
     return compat
 
@@ -83,10 +99,15 @@ def cls_config_variants() -> dict:
     crop, crop_pct, crop mode, drop path, checkpoint: ``fastervit_mm.models.backbones.variants``).
     """
     from fastervit_mm.models.backbones.variants import get_variant
+
     return {
         **{f'fastervit-{k}_32xb128_in1k': get_variant(str(k)) for k in range(7)},
-        **{'fastervit-4_in21k-pre_3rdparty_in1k' + ('' if s == 224 else f'-{s}px'):
-           get_variant(f'4-21k-{s}') for s in (224, 384, 512, 768)},
+        **{
+            'fastervit-4_in21k-pre_3rdparty_in1k' + ('' if s == 224 else f'-{s}px'): get_variant(
+                f'4-21k-{s}'
+            )
+            for s in (224, 384, 512, 768)
+        },
     }
 
 
@@ -104,8 +125,14 @@ def run_python(code: str, cwd: str = REPO_ROOT, timeout: int = 600, env: dict = 
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, '-c', code], cwd=cwd, env=full_env, timeout=timeout,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, '-c', code],
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -116,10 +143,16 @@ def python_subprocess():
 def tool_env(**extra) -> dict:
     """Environment of a ``tools/*.py`` subprocess: one thread (deterministic CPU reductions,
     light on a shared machine), CPU only, the repository and tests importable."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
-               PYTHONUNBUFFERED='1',
-               PYTHONPATH=os.pathsep.join([REPO_ROOT, osp.join(REPO_ROOT, 'tests')] +
-                                          [os.environ.get('PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        MKL_NUM_THREADS='1',
+        CUDA_VISIBLE_DEVICES='',
+        PYTHONUNBUFFERED='1',
+        PYTHONPATH=os.pathsep.join(
+            [REPO_ROOT, osp.join(REPO_ROOT, 'tests')] + [os.environ.get('PYTHONPATH', '')]
+        ),
+    )
     env.update(extra)
     return env
 
@@ -127,8 +160,14 @@ def tool_env(**extra) -> dict:
 def run_process_group(cmd: List[str], timeout: int = 600, **kwargs) -> Tuple[int, str]:
     """Run ``cmd`` in its own process group; on timeout kill the whole group (torchrun's workers
     included) and fail with the output so far. Returns (exit code, stdout + stderr)."""
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    proc = subprocess.Popen(
+        cmd,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -160,15 +199,21 @@ def run_tool(script: str, args: List[str]) -> None:
 def det_data(tmp_path_factory) -> str:
     """A tiny synthetic COCO-format dataset (8 training, 4 validation images of 192x192)."""
     from fastervit_mm.datasets import make_synthetic_coco
+
     root = str(tmp_path_factory.mktemp('synthetic_coco'))
     make_synthetic_coco(root, num_train=8, num_val=4, seed=0)
     return root + '/'
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def mmdet_scope():
-    """Make ``mmdet`` the default registry scope (as the Runner does for these configs)."""
+    """Make ``mmdet`` the default registry scope (as the Runner does for these configs).
+
+    Per test, not per session: the default scope is process-wide, so a test that runs later under
+    another host's scope would otherwise leave the next one building from the wrong registry.
+    """
     from mmengine.registry import init_default_scope
+
     init_default_scope('mmdet')
 
 
@@ -176,15 +221,17 @@ def mmdet_scope():
 def seg_data(tmp_path_factory):
     """A tiny synthetic ADE20K-format dataset (8 training, 4 validation images of 64x64)."""
     from fastervit_mm.datasets import make_synthetic_ade20k
+
     root = str(tmp_path_factory.mktemp('synthetic_ade20k'))
     make_synthetic_ade20k(root, num_train=8, num_val=4, size=(64, 64), seed=0)
     return root
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def mmseg_scope():
-    """Make ``mmseg`` the default registry scope (as the Runner does for these configs)."""
+    """Make ``mmseg`` the default registry scope (per test, as ``mmdet_scope``)."""
     from mmengine.registry import init_default_scope
+
     init_default_scope('mmseg')
 
 
@@ -196,8 +243,14 @@ def write_config(path, text: str) -> str:
     return str(path)
 
 
-def write_demo_child(path: str, data_root: str, max_iters: int = 2, extra: str = '',
-                     val_interval: int = None, base: str = DET_DEMO_CONFIG) -> str:
+def write_demo_child(
+    path: str,
+    data_root: str,
+    max_iters: int = 2,
+    extra: str = '',
+    val_interval: int = None,
+    base: str = DET_DEMO_CONFIG,
+) -> str:
     """Write a child of the demo config that reads ``data_root`` and trains ``max_iters``
     iterations (batch 2, log every iteration, validation and a checkpoint at the end unless
     ``val_interval`` says otherwise); returns ``path``. ``base``: the demo config to inherit
@@ -222,16 +275,18 @@ def build_detector(cfg, **overrides):
     (keys relative to ``model``, e.g. ``{'neck.in_channels': [...]}``)."""
     from mmdet.registry import MODELS
     from mmengine.config import Config
+
     model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
     model_cfg.merge_from_dict({'model.backbone.init_cfg': None})
     model_cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
     return MODELS.build(model_cfg.model)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def seg_demo_cfg(mmseg_scope):
-    """The segmentation demo config."""
+    """The segmentation demo config, under the ``mmseg`` default scope."""
     from mmengine.config import Config
+
     return Config.fromfile(SEG_DEMO_CONFIG)
 
 
@@ -239,6 +294,7 @@ def build_segmentor(cfg, **model_overrides):
     """Build ``cfg.model`` (deep-copied, merged with ``model_overrides``) in eval mode."""
     from mmengine.config import Config
     from mmseg.registry import MODELS
+
     model_cfg = Config(dict(model=copy.deepcopy(cfg.model)))
     model_cfg.merge_from_dict({f'model.{k}': v for k, v in model_overrides.items()})
     model = MODELS.build(model_cfg.model)

@@ -4,6 +4,7 @@
 These run in every environment CI builds (the pinned one and tools/setup_env_compat.sh's torch 2.1
 / Python 3.8 and Python 3.12 ones), where each shim meets the API it papers over.
 """
+
 import ast
 import importlib
 import pkgutil
@@ -14,16 +15,30 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn as nn
+from conftest import run_python
 
 import fastervit_mm
-from conftest import run_python
 from fastervit_mm import compat
 
 PACKAGE = Path(fastervit_mm.__file__).parent
 
 #: Packages of the optional extras: a module needing one of them may fail to import without it.
-OPTIONAL = ('mmcv', 'mmdet', 'mmseg', 'mmpretrain', 'mmdeploy', 'onnx', 'onnxruntime',
-            'onnxscript', 'openvino', 'fvcore', 'cv2', 'torchvision', 'matplotlib', 'scipy')
+OPTIONAL = (
+    'mmcv',
+    'mmdet',
+    'mmseg',
+    'mmpretrain',
+    'mmdeploy',
+    'onnx',
+    'onnxruntime',
+    'onnxscript',
+    'openvino',
+    'fvcore',
+    'cv2',
+    'torchvision',
+    'matplotlib',
+    'scipy',
+)
 
 #: APIs newer than the oldest supported torch (2.1) or Python (3.8), outside compat.py.
 NEWER_APIS = {
@@ -40,9 +55,17 @@ NEWER_APIS = {
 }
 
 
-@pytest.mark.parametrize('version,ok', [
-    ('2.1.2+cu121', True), ('2.1.0', True), ('2.13.0', True), ('10.0.0a0', True), ('2.0.1', False),
-    ('1.13.1+cpu', False)])
+@pytest.mark.parametrize(
+    'version,ok',
+    [
+        ('2.1.2+cu121', True),
+        ('2.1.0', True),
+        ('2.13.0', True),
+        ('10.0.0a0', True),
+        ('2.0.1', False),
+        ('1.13.1+cpu', False),
+    ],
+)
 def test_torch_version_check(version, ok):
     if ok:
         compat.check_torch_version(version)
@@ -55,14 +78,18 @@ def test_torch_version_check(version, ok):
 
 def test_import_fails_clearly_on_an_old_torch():
     """``import fastervit_mm`` with a torch below the minimum names both versions."""
-    proc = run_python(textwrap.dedent("""
+    proc = run_python(
+        textwrap.dedent("""
         import torch
         torch.__version__ = '2.0.1+cu118'
         import fastervit_mm
-    """))
+    """)
+    )
     assert proc.returncode != 0
-    assert 'ImportError: fastervit_mm needs torch>=2.1, but torch 2.0.1+cu118 is installed' \
-        in proc.stderr, proc.stderr[-2000:]
+    assert (
+        'ImportError: fastervit_mm needs torch>=2.1, but torch 2.0.1+cu118 is installed'
+        in proc.stderr
+    ), proc.stderr[-2000:]
 
 
 def test_is_compiling():
@@ -109,9 +136,24 @@ def test_float16_on_the_cpu():
     """Without a float16 CPU convolution (torch 2.1) a float16 backbone fails with a clear error;
     with one, it runs."""
     from fastervit_mm.models import FasterViT
-    model = FasterViT(arch=dict(dim=8, in_dim=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2],
-                                window_size=7, ct_size=2, mlp_ratio=2, hat=False),
-                      out_indices=(0, )).half().eval()
+
+    model = (
+        FasterViT(
+            arch=dict(
+                dim=8,
+                in_dim=8,
+                depths=[1, 1, 1, 1],
+                num_heads=[1, 1, 2, 2],
+                window_size=7,
+                ct_size=2,
+                mlp_ratio=2,
+                hat=False,
+            ),
+            out_indices=(0,),
+        )
+        .half()
+        .eval()
+    )
     x = torch.randn(1, 3, 32, 32, dtype=torch.float16)
     if compat.cpu_supports_float16_conv():
         assert model(x)[0].dtype == torch.float16
@@ -123,12 +165,34 @@ def test_float16_on_the_cpu():
 def test_onnx_export(tmp_path):
     """The TorchScript-based exporter on every torch (``dynamo=False`` only where it exists)."""
     path = tmp_path / 'linear.onnx'
-    compat.onnx_export(nn.Linear(3, 2).eval(), (torch.randn(1, 3), ), str(path),
-                       input_names=['x'], output_names=['y'], opset_version=17)
+    compat.onnx_export(
+        nn.Linear(3, 2).eval(),
+        (torch.randn(1, 3),),
+        str(path),
+        input_names=['x'],
+        output_names=['y'],
+        opset_version=17,
+    )
     import onnx  # every CI environment has it (requirements/tests-compat.txt)
+
     model = onnx.load(str(path))
     onnx.checker.check_model(model)
     assert [i.name for i in model.graph.input] == ['x']
+
+
+def test_onnx_export_passes_dynamo_only_where_it_exists():
+    """``export=``: the function called (e.g. mmdeploy's original); ``dynamo`` only if it has it."""
+    calls = []
+
+    def old_export(model, args, f, opset_version=None):  # torch 2.1-2.4
+        calls.append(('old', opset_version))
+
+    def new_export(model, args, f, opset_version=None, dynamo=True):  # torch >= 2.5
+        calls.append(('new', opset_version, dynamo))
+
+    compat.onnx_export(None, (), 'x.onnx', export=old_export, opset_version=17)
+    compat.onnx_export(None, (), 'x.onnx', export=new_export, opset_version=17)
+    assert calls == [('old', 17), ('new', 17, False)]
 
 
 def test_no_newer_api_outside_compat():
@@ -140,8 +204,10 @@ def test_no_newer_api_outside_compat():
         text = path.read_text(encoding='utf-8')
         for pattern, what in NEWER_APIS.items():
             for m in re.finditer(pattern, text):
-                found.append(f'{path.relative_to(PACKAGE)}:{text[:m.start()].count(chr(10)) + 1}:'
-                             f' {m.group(0)} ({what})')
+                found.append(
+                    f'{path.relative_to(PACKAGE)}:{text[: m.start()].count(chr(10)) + 1}:'
+                    f' {m.group(0)} ({what})'
+                )
     assert not found, '\n'.join(found)
 
 
@@ -151,23 +217,32 @@ def test_runtime_annotations_are_python38():
     found = []
     for path in sorted(PACKAGE.rglob('*.py')):
         tree = ast.parse(path.read_text(encoding='utf-8'))
-        if any(isinstance(n, ast.ImportFrom) and n.module == '__future__'
-               and any(a.name == 'annotations' for a in n.names) for n in tree.body):
+        if any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == '__future__'
+            and any(a.name == 'annotations' for a in n.names)
+            for n in tree.body
+        ):
             continue
         for node in ast.walk(tree):
             annotations = []
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 args = node.args
-                annotations += [a.annotation for a in args.args + args.kwonlyargs
-                                + getattr(args, 'posonlyargs', []) if a.annotation]
+                annotations += [
+                    a.annotation
+                    for a in args.args + args.kwonlyargs + getattr(args, 'posonlyargs', [])
+                    if a.annotation
+                ]
                 annotations += [node.returns] if node.returns else []
             elif isinstance(node, ast.AnnAssign):
                 annotations.append(node.annotation)
             for ann in annotations:
                 for sub in ast.walk(ann):
-                    builtin_generic = (isinstance(sub, ast.Subscript)
-                                       and isinstance(sub.value, ast.Name)
-                                       and sub.value.id in ('list', 'dict', 'tuple', 'set', 'type'))
+                    builtin_generic = (
+                        isinstance(sub, ast.Subscript)
+                        and isinstance(sub.value, ast.Name)
+                        and sub.value.id in ('list', 'dict', 'tuple', 'set', 'type')
+                    )
                     union = isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.BitOr)
                     if builtin_generic or union:
                         found.append(f'{path.relative_to(PACKAGE)}:{ann.lineno}')

@@ -12,7 +12,7 @@ Export (any backend):
 
 * ``torch.onnx.export``: mmdeploy calls it with TorchScript-era arguments, which torch >= 2.9
   routes to the dynamo exporter (it fails on mmdeploy's models). The rewriter calls the
-  TorchScript exporter (``dynamo=False`` where the argument exists) and, before tracing,
+  TorchScript exporter (``compat.onnx_export``) and, before tracing,
   switches every FasterViT inside the model to the graph form
   (:func:`fastervit_mm.deploy.to_graph_form_`), so that the backbone traces with dynamic height
   and width.
@@ -44,8 +44,8 @@ mmsegmentation's post-processing (resize the logits, then argmax) is the backend
 functions at the end (:func:`export_model`, :func:`compare_with_pytorch`, ...) are the API of
 ``tools/deployment/deploy.py`` and of the tests.
 """
+
 import copy
-import inspect
 from typing import Any, List, Optional, Sequence, Tuple
 
 import torch
@@ -55,19 +55,27 @@ from mmdeploy.mmcv.ops.nms import ONNXNMSop
 from mmdeploy.utils import get_ir_config
 from torch import Tensor
 
+from fastervit_mm.compat import onnx_export
 from fastervit_mm.models.backbones.fastervit import FasterViT
 
 from .export import to_graph_form_
 
 __all__ = [
-    'BACKENDS', 'holds_fastervit', 'batched_nms', 'adaptive_pooling_matrix', 'export_model',
-    'build_models', 'compare_detections', 'compare_segmentation', 'compare_with_pytorch',
-    'End2EndLogitsModel'
+    'BACKENDS',
+    'holds_fastervit',
+    'batched_nms',
+    'adaptive_pooling_matrix',
+    'export_model',
+    'build_models',
+    'compare_detections',
+    'compare_segmentation',
+    'compare_with_pytorch',
+    'End2EndLogitsModel',
 ]
 
 #: mmdeploy backends the rewriters are registered for (tested: ONNX Runtime; the exported file
 #: also runs in OpenVINO's ONNX reader, see docs/deployment.md).
-BACKENDS = ('onnxruntime', )
+BACKENDS = ('onnxruntime',)
 
 
 def holds_fastervit(model: torch.nn.Module) -> bool:
@@ -76,16 +84,15 @@ def holds_fastervit(model: torch.nn.Module) -> bool:
 
 
 @FUNCTION_REWRITER.register_rewriter('torch.onnx.export')
-def torch_onnx_export__torchscript(model: Any, args: Any, f: Any = None, *rest: Any,
-                                   **kwargs: Any) -> Any:
+def torch_onnx_export__torchscript(
+    model: Any, args: Any, f: Any = None, *rest: Any, **kwargs: Any
+) -> Any:
     """``torch.onnx.export`` as mmdeploy expects it: the TorchScript exporter, with any
     FasterViT inside ``model`` in graph form first."""
     ctx = FUNCTION_REWRITER.get_context()
     if isinstance(model, torch.nn.Module) and holds_fastervit(model):
         to_graph_form_(model.eval())
-    if 'dynamo' in inspect.signature(ctx.origin_func).parameters:
-        kwargs['dynamo'] = False
-    return ctx.origin_func(model, args, f, *rest, **kwargs)
+    return onnx_export(model, args, f, *rest, export=ctx.origin_func, **kwargs)
 
 
 def _register_for_backends(func_name: str):
@@ -138,16 +145,25 @@ def adaptive_avg_pool2d__dynamic(input: Tensor, output_size: Any) -> Tensor:
 
 
 @SYMBOLIC_REWRITER.register_symbolic('mmcv.ops.roi_align.__self__', backend='onnxruntime')
-def roi_align__standard(g: Any, input: Tensor, rois: Tensor, output_size: List[int],
-                        spatial_scale: float, sampling_ratio: int, pool_mode: str,
-                        aligned: bool) -> Any:
+def roi_align__standard(
+    g: Any,
+    input: Tensor,
+    rois: Tensor,
+    output_size: List[int],
+    spatial_scale: float,
+    sampling_ratio: int,
+    pool_mode: str,
+    aligned: bool,
+) -> Any:
     """Standard ONNX ``RoiAlign`` for ``mmcv.ops.roi_align``."""
     ctx = SYMBOLIC_REWRITER.get_context()
     opset = get_ir_config(ctx.cfg).get('opset_version', 11)
     if opset < 16 and aligned:
-        raise ValueError('roi_align with aligned=True needs opset >= 16 (RoiAlign-16 has '
-                         "coordinate_transformation_mode='half_pixel'); set "
-                         'onnx_config.opset_version')
+        raise ValueError(
+            'roi_align with aligned=True needs opset >= 16 (RoiAlign-16 has '
+            "coordinate_transformation_mode='half_pixel'); set "
+            'onnx_config.opset_version'
+        )
     first = g.op('Constant', value_t=torch.tensor([0], dtype=torch.long))
     batch = g.op('Gather', rois, first, axis_i=1)
     if opset >= 13:
@@ -155,20 +171,32 @@ def roi_align__standard(g: Any, input: Tensor, rois: Tensor, output_size: List[i
     else:
         batch = g.op('Squeeze', batch, axes_i=[1])
     batch = g.op('Cast', batch, to_i=7)  # int64
-    boxes = g.op('Gather', rois,
-                 g.op('Constant', value_t=torch.tensor([1, 2, 3, 4], dtype=torch.long)),
-                 axis_i=1)
-    attrs = dict(output_height_i=output_size[0], output_width_i=output_size[1],
-                 spatial_scale_f=spatial_scale, sampling_ratio_i=sampling_ratio,
-                 mode_s=pool_mode)
+    boxes = g.op(
+        'Gather',
+        rois,
+        g.op('Constant', value_t=torch.tensor([1, 2, 3, 4], dtype=torch.long)),
+        axis_i=1,
+    )
+    attrs = dict(
+        output_height_i=output_size[0],
+        output_width_i=output_size[1],
+        spatial_scale_f=spatial_scale,
+        sampling_ratio_i=sampling_ratio,
+        mode_s=pool_mode,
+    )
     if opset >= 16:
-        attrs['coordinate_transformation_mode_s'] = ('half_pixel'
-                                                     if aligned else 'output_half_pixel')
+        attrs['coordinate_transformation_mode_s'] = 'half_pixel' if aligned else 'output_half_pixel'
     return g.op('RoiAlign', input, boxes, batch, **attrs)
 
 
-def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: float,
-                score_threshold: Optional[float], max_num: int) -> Tuple[Tensor, Tensor]:
+def batched_nms(
+    boxes: Tensor,
+    scores: Tensor,
+    idxs: Tensor,
+    iou_threshold: float,
+    score_threshold: Optional[float],
+    max_num: int,
+) -> Tuple[Tensor, Tensor]:
     """mmcv's ``batched_nms`` + mmdetection's top-``max_num``, per image, for graphs.
 
     As mmcv does for fewer than 10000 boxes, boxes of different ``idxs`` (classes, or FPN
@@ -194,14 +222,18 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     max_coordinate = boxes.flatten(1).max(1)[0]
     offsets = idxs.to(boxes.dtype) * (max_coordinate[:, None] + 1)
     threshold = -0.5 if score_threshold is None else float(score_threshold)
-    selected = ONNXNMSop.apply(boxes + offsets[..., None], scores[:, None, :], max_num,
-                               torch.tensor([iou_threshold], dtype=torch.float32),
-                               torch.tensor([threshold], dtype=torch.float32))
+    selected = ONNXNMSop.apply(
+        boxes + offsets[..., None],
+        scores[:, None, :],
+        max_num,
+        torch.tensor([iou_threshold], dtype=torch.float32),
+        torch.tensor([threshold], dtype=torch.float32),
+    )
     img, box = selected[:, 0], selected[:, 2]
     # a (B, selected + 1) table of the kept scores of each image (-1 elsewhere), then top-k
     owner = img[None, :] == torch.arange(batch, device=boxes.device)[:, None]
-    table = torch.where(owner, scores[img, box][None, :], scores.new_tensor(-1.))
-    table = torch.cat([table, table.new_full((batch, 1), -1.)], 1)
+    table = torch.where(owner, scores[img, box][None, :], scores.new_tensor(-1.0))
+    table = torch.cat([table, table.new_full((batch, 1), -1.0)], 1)
     box = torch.cat([box, box.new_zeros(1)])
     top, column = table.topk(max_num, dim=1)
     keep = box[column]
@@ -214,15 +246,17 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
 
 
 @_register_for_backends('mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat')
-def rpn_head__predict_by_feat(self,
-                              cls_scores: Sequence[Tensor],
-                              bbox_preds: Sequence[Tensor],
-                              score_factors: Optional[Sequence[Tensor]] = None,
-                              batch_img_metas: Optional[List[dict]] = None,
-                              cfg: Optional[dict] = None,
-                              rescale: bool = False,
-                              with_nms: bool = True,
-                              **kwargs: Any) -> Tuple[Tensor, Tensor]:
+def rpn_head__predict_by_feat(
+    self,
+    cls_scores: Sequence[Tensor],
+    bbox_preds: Sequence[Tensor],
+    score_factors: Optional[Sequence[Tensor]] = None,
+    batch_img_metas: Optional[List[dict]] = None,
+    cfg: Optional[dict] = None,
+    rescale: bool = False,
+    with_nms: bool = True,
+    **kwargs: Any,
+) -> Tuple[Tensor, Tensor]:
     """Proposals as mmdetection's ``RPNHead`` makes them, batched for a graph: per level the
     ``nms_pre`` best anchors, boxes decoded and clipped to the input, boxes not larger than
     ``min_bbox_size`` dropped, NMS within each level, the ``max_per_img`` best kept.
@@ -235,8 +269,9 @@ def rpn_head__predict_by_feat(self,
     img_shape = batch_img_metas[0]['img_shape']
     batch = cls_scores[0].shape[0]
     nms_pre = cfg.get('nms_pre', -1)
-    priors = self.prior_generator.grid_priors([s.shape[-2:] for s in cls_scores],
-                                              device=cls_scores[0].device)
+    priors = self.prior_generator.grid_priors(
+        [s.shape[-2:] for s in cls_scores], device=cls_scores[0].device
+    )
     mlvl_scores, mlvl_deltas, mlvl_priors, mlvl_ids = [], [], [], []
     for level, (cls_score, bbox_pred, prior) in enumerate(zip(cls_scores, bbox_preds, priors)):
         cls_score = cls_score.permute(0, 2, 3, 1)
@@ -255,24 +290,28 @@ def rpn_head__predict_by_feat(self,
         mlvl_priors.append(prior)
         mlvl_ids.append(torch.full_like(scores, level, dtype=torch.long))
     scores = torch.cat(mlvl_scores, 1)
-    boxes = self.bbox_coder.decode(torch.cat(mlvl_priors, 1), torch.cat(mlvl_deltas, 1),
-                                   max_shape=img_shape)
+    boxes = self.bbox_coder.decode(
+        torch.cat(mlvl_priors, 1), torch.cat(mlvl_deltas, 1), max_shape=img_shape
+    )
     min_size = cfg.get('min_bbox_size', -1)
     if min_size >= 0:
         w, h = boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]
-        scores = torch.where((w > min_size) & (h > min_size), scores, scores.new_tensor(-1.))
-    return batched_nms(boxes, scores, torch.cat(mlvl_ids, 1), cfg.nms.iou_threshold, None,
-                       cfg.max_per_img)
+        scores = torch.where((w > min_size) & (h > min_size), scores, scores.new_tensor(-1.0))
+    return batched_nms(
+        boxes, scores, torch.cat(mlvl_ids, 1), cfg.nms.iou_threshold, None, cfg.max_per_img
+    )
 
 
 @_register_for_backends('mmdet.models.roi_heads.bbox_heads.bbox_head.BBoxHead.predict_by_feat')
-def bbox_head__predict_by_feat(self,
-                               rois: Tensor,
-                               cls_scores: Tensor,
-                               bbox_preds: Tensor,
-                               batch_img_metas: List[dict],
-                               rcnn_test_cfg: Optional[dict] = None,
-                               rescale: bool = False) -> Tuple[Tensor, Tensor]:
+def bbox_head__predict_by_feat(
+    self,
+    rois: Tensor,
+    cls_scores: Tensor,
+    bbox_preds: Tensor,
+    batch_img_metas: List[dict],
+    rcnn_test_cfg: Optional[dict] = None,
+    rescale: bool = False,
+) -> Tuple[Tensor, Tensor]:
     """Detections as mmdetection's ``BBoxHead`` makes them, batched for a graph: each class
     gets its own regressed box (one box for all when ``reg_class_agnostic``), scores above
     ``score_thr``, NMS within each class, the ``max_per_img`` best kept.
@@ -289,16 +328,22 @@ def bbox_head__predict_by_feat(self,
         scores = F.softmax(cls_scores, dim=-1)
     batch, num_rois = rois.shape[:2]
     num_classes = self.num_classes
-    boxes = self.bbox_coder.decode(rois[..., 1:], bbox_preds,
-                                   max_shape=batch_img_metas[0]['img_shape'])
+    boxes = self.bbox_coder.decode(
+        rois[..., 1:], bbox_preds, max_shape=batch_img_metas[0]['img_shape']
+    )
     boxes = boxes.reshape(batch, num_rois, -1, 4).expand(-1, -1, num_classes, -1)
     scores = scores[..., :num_classes]
     w, h = rois[..., 3] - rois[..., 1], rois[..., 4] - rois[..., 2]
-    scores = torch.where(((w > 0) & (h > 0))[..., None], scores, scores.new_tensor(-1.))
+    scores = torch.where(((w > 0) & (h > 0))[..., None], scores, scores.new_tensor(-1.0))
     labels = torch.arange(num_classes, device=scores.device).expand_as(scores)
-    return batched_nms(boxes.reshape(batch, -1, 4), scores.reshape(batch, -1),
-                       labels.reshape(batch, -1), rcnn_test_cfg.nms.iou_threshold,
-                       rcnn_test_cfg.score_thr, rcnn_test_cfg.max_per_img)
+    return batched_nms(
+        boxes.reshape(batch, -1, 4),
+        scores.reshape(batch, -1),
+        labels.reshape(batch, -1),
+        rcnn_test_cfg.nms.iou_threshold,
+        rcnn_test_cfg.score_thr,
+        rcnn_test_cfg.max_per_img,
+    )
 
 
 def _as_batch_rois(proposals: Tensor) -> Tensor:
@@ -310,9 +355,15 @@ def _as_batch_rois(proposals: Tensor) -> Tensor:
 
 
 @_register_for_backends('mmdet.models.roi_heads.cascade_roi_head.CascadeRoIHead.predict_bbox')
-def cascade_roi_head__predict_bbox(self, x: Tuple[Tensor], batch_img_metas: List[dict],
-                                   rpn_results_list: Any, rcnn_test_cfg: Any,
-                                   rescale: bool = False, **kwargs: Any) -> Tuple[Tensor, Tensor]:
+def cascade_roi_head__predict_bbox(
+    self,
+    x: Tuple[Tensor],
+    batch_img_metas: List[dict],
+    rpn_results_list: Any,
+    rcnn_test_cfg: Any,
+    rescale: bool = False,
+    **kwargs: Any,
+) -> Tuple[Tensor, Tensor]:
     """mmdetection's cascade refinement, batched for a graph: between stages each RoI is
     regressed with the deltas of its best class (``regress_by_class``; mmdeploy's version only
     supports class-agnostic regression), the stages' class scores are averaged and the last
@@ -328,16 +379,16 @@ def cascade_roi_head__predict_bbox(self, x: Tuple[Tensor], batch_img_metas: List
         cls_score, bbox_pred = results['cls_score'], results['bbox_pred']
         stage_scores.append(cls_score)
         if stage < self.num_stages - 1:
-            scores = head.loss_cls.get_activation(cls_score) if head.custom_activation \
-                else cls_score
+            scores = (
+                head.loss_cls.get_activation(cls_score) if head.custom_activation else cls_score
+            )
             deltas = bbox_pred
             if not head.reg_class_agnostic:
                 label = scores[:, :-1].argmax(1)
                 size = head.bbox_coder.encode_size
                 deltas = bbox_pred.reshape(bbox_pred.shape[0], -1, size)
                 deltas = deltas.gather(1, label.view(-1, 1, 1).expand(-1, 1, size))[:, 0]
-            boxes = head.bbox_coder.decode(rois[None, :, 1:], deltas[None],
-                                           max_shape=img_shape)[0]
+            boxes = head.bbox_coder.decode(rois[None, :, 1:], deltas[None], max_shape=img_shape)[0]
             rois = torch.cat([rois[:, :1], boxes], -1)
     cls_scores = sum(stage_scores) / float(len(stage_scores))
     return self.bbox_head[-1].predict_by_feat(
@@ -346,13 +397,14 @@ def cascade_roi_head__predict_bbox(self, x: Tuple[Tensor], batch_img_metas: List
         bbox_preds=bbox_pred.reshape(batch, num, -1),
         batch_img_metas=batch_img_metas,
         rcnn_test_cfg=rcnn_test_cfg,
-        rescale=rescale)
+        rescale=rescale,
+    )
 
 
 @_register_for_backends('mmdet.models.roi_heads.cascade_roi_head.CascadeRoIHead.predict_mask')
-def cascade_roi_head__predict_mask(self, x: Tuple[Tensor], batch_img_metas: List[dict],
-                                   results_list: Any, rescale: bool = False
-                                   ) -> Tuple[Tensor, Tensor, Tensor]:
+def cascade_roi_head__predict_mask(
+    self, x: Tuple[Tensor], batch_img_metas: List[dict], results_list: Any, rescale: bool = False
+) -> Tuple[Tensor, Tensor, Tensor]:
     """mmdetection's cascade masks: the mean over the stages of the *sigmoid* mask
     probabilities (mmdeploy averages the logits and then applies the sigmoid), the channel of
     each detection's class.
@@ -364,8 +416,10 @@ def cascade_roi_head__predict_mask(self, x: Tuple[Tensor], batch_img_metas: List
     dets, labels = results_list
     batch, num = dets.shape[:2]
     rois = _as_batch_rois(dets)
-    probs = sum(self._mask_forward(stage, x, rois)['mask_preds'].sigmoid()
-                for stage in range(self.num_stages)) / float(self.num_stages)
+    probs = sum(
+        self._mask_forward(stage, x, rois)['mask_preds'].sigmoid()
+        for stage in range(self.num_stages)
+    ) / float(self.num_stages)
     if self.mask_head[-1].class_agnostic:
         masks = probs[:, 0]
     else:
@@ -388,6 +442,7 @@ def _register_segmentation_model() -> type:
     """
     from mmdeploy.codebase.mmseg.deploy import segmentation_model as seg_model
     from mmdeploy.utils import get_codebase_config
+
     registry = getattr(seg_model, '__BACKEND_MODEL')
 
     @registry.register_module('end2end_logits', force=True)
@@ -398,20 +453,31 @@ def _register_segmentation_model() -> type:
         def pack_result(self, batch_outputs: Tensor, data_samples: List[Any]) -> List[Any]:
             from mmengine.structures import PixelData
             from mmseg.models.utils import resize
+
             codebase = get_codebase_config(self.deploy_cfg)
             if codebase.get('with_argmax', True) or batch_outputs.shape[1] == 1:
                 return super().pack_result(batch_outputs, data_samples)
             align_corners = codebase.get('align_corners', False)
             for logits, sample in zip(batch_outputs, data_samples):
                 meta = sample.metainfo
-                left, right, top, bottom = meta.get('img_padding_size',
-                                                    meta.get('padding_size', [0] * 4))
+                left, right, top, bottom = meta.get(
+                    'img_padding_size', meta.get('padding_size', [0] * 4)
+                )
                 height, width = logits.shape[-2:]
-                logits = logits[None, :, top:height - bottom, left:width - right].float()
-                logits = resize(logits, size=meta['ori_shape'], mode='bilinear',
-                                align_corners=align_corners, warning=False)[0]
-                sample.set_data(dict(seg_logits=PixelData(data=logits),
-                                     pred_sem_seg=PixelData(data=logits.argmax(0, keepdim=True))))
+                logits = logits[None, :, top : height - bottom, left : width - right].float()
+                logits = resize(
+                    logits,
+                    size=meta['ori_shape'],
+                    mode='bilinear',
+                    align_corners=align_corners,
+                    warning=False,
+                )[0]
+                sample.set_data(
+                    dict(
+                        seg_logits=PixelData(data=logits),
+                        pred_sem_seg=PixelData(data=logits.argmax(0, keepdim=True)),
+                    )
+                )
             return list(data_samples)
 
     return End2EndLogitsModel
@@ -425,8 +491,14 @@ End2EndLogitsModel = _register_segmentation_model()
 # ---------------------------------------------------------------------------------------------
 
 
-def export_model(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str], img: Any,
-                 work_dir: str, device: str = 'cpu') -> List[str]:
+def export_model(
+    deploy_cfg: Any,
+    model_cfg: Any,
+    checkpoint: Optional[str],
+    img: Any,
+    work_dir: str,
+    device: str = 'cpu',
+) -> List[str]:
     """Export a detector or segmentor to the deploy config's backend with mmdeploy.
 
     ``mmdeploy.apis.torch2onnx`` with this module's rewriters; ONNX Runtime needs no further
@@ -448,34 +520,44 @@ def export_model(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str], img
 
     from mmdeploy.apis import torch2onnx
     from mmdeploy.utils import get_backend, get_ir_config, load_config
+
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
     backend = get_backend(deploy_cfg).value
     if backend not in BACKENDS:
-        raise ValueError(f'backend {backend!r}: fastervit_mm registers its rewriters for '
-                         f'{BACKENDS}; see docs/deployment.md')
+        raise ValueError(
+            f'backend {backend!r}: fastervit_mm registers its rewriters for '
+            f'{BACKENDS}; see docs/deployment.md'
+        )
     save_file = get_ir_config(deploy_cfg)['save_file']
     torch2onnx(img, work_dir, save_file, deploy_cfg, model_cfg, checkpoint, device)
     return [osp.join(work_dir, save_file)]
 
 
-def build_models(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str],
-                 backend_files: Sequence[str], device: str = 'cpu') -> Tuple[Any, Any, Any]:
+def build_models(
+    deploy_cfg: Any,
+    model_cfg: Any,
+    checkpoint: Optional[str],
+    backend_files: Sequence[str],
+    device: str = 'cpu',
+) -> Tuple[Any, Any, Any]:
     """``(task_processor, pytorch_model, backend_model)`` of an exported model (mmdeploy's
     ``build_task_processor``, ``build_pytorch_model`` and ``build_backend_model``)."""
     from mmdeploy.apis import build_task_processor
     from mmdeploy.utils import load_config
+
     deploy_cfg, model_cfg = load_config(deploy_cfg, model_cfg)
     processor = build_task_processor(model_cfg, deploy_cfg, device)
     torch_model = processor.build_pytorch_model(checkpoint)
     backend_model = processor.build_backend_model(
-        list(backend_files), data_preprocessor_updater=processor.update_data_preprocessor)
+        list(backend_files), data_preprocessor_updater=processor.update_data_preprocessor
+    )
     return processor, torch_model, backend_model
 
 
 def _mask_iou(a: Tensor, b: Tensor) -> float:
     a, b = a.bool(), b.bool()
     union = (a | b).sum().item()
-    return 1. if union == 0 else (a & b).sum().item() / union
+    return 1.0 if union == 0 else (a & b).sum().item() / union
 
 
 def compare_detections(torch_samples: Sequence[Any], backend_samples: Sequence[Any]) -> dict:
@@ -491,6 +573,7 @@ def compare_detections(torch_samples: Sequence[Any], backend_samples: Sequence[A
         the same label) and ``score_max_abs_diff``.
     """
     from mmdet.structures.bbox import bbox_overlaps
+
     box_ious, mask_ious, same_label, score_diff = [], [], [], []
     count_torch = count_backend = 0
     for ts, bs in zip(torch_samples, backend_samples):
@@ -502,7 +585,7 @@ def compare_detections(torch_samples: Sequence[Any], backend_samples: Sequence[A
         iou = bbox_overlaps(t.bboxes.float(), b.bboxes.float().to(t.bboxes.device))
         free = torch.ones(len(b), dtype=torch.bool)
         for i in t.scores.argsort(descending=True).tolist():
-            candidates = torch.where(free, iou[i].cpu(), torch.tensor(-1.))
+            candidates = torch.where(free, iou[i].cpu(), torch.tensor(-1.0))
             j = int(candidates.argmax())
             if candidates[j] < 0:
                 break
@@ -522,7 +605,8 @@ def compare_detections(torch_samples: Sequence[Any], backend_samples: Sequence[A
         label_agreement=sum(same_label) / pairs if pairs else float('nan'),
         mask_iou_min=min(mask_ious, default=float('nan')),
         mask_iou_mean=sum(mask_ious) / len(mask_ious) if mask_ious else float('nan'),
-        score_max_abs_diff=max(score_diff, default=float('nan')))
+        score_max_abs_diff=max(score_diff, default=float('nan')),
+    )
 
 
 def compare_segmentation(torch_samples: Sequence[Any], backend_samples: Sequence[Any]) -> dict:
@@ -541,13 +625,22 @@ def compare_segmentation(torch_samples: Sequence[Any], backend_samples: Sequence
             continue
         equal += (t == b.to(t.dtype)).sum().item()
         total += t.numel()
-    return dict(pixels=total, pixel_agreement=equal / total if total else float('nan'),
-                shapes_equal=shapes_equal)
+    return dict(
+        pixels=total,
+        pixel_agreement=equal / total if total else float('nan'),
+        shapes_equal=shapes_equal,
+    )
 
 
-def compare_with_pytorch(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[str],
-                         backend_files: Sequence[str], images: Sequence[Any],
-                         device: str = 'cpu', batch_size: int = 1) -> dict:
+def compare_with_pytorch(
+    deploy_cfg: Any,
+    model_cfg: Any,
+    checkpoint: Optional[str],
+    backend_files: Sequence[str],
+    images: Sequence[Any],
+    device: str = 'cpu',
+    batch_size: int = 1,
+) -> dict:
     """Run PyTorch and the exported model on ``images`` (through the model config's test
     pipeline and data preprocessor, as mmdeploy's ``End2EndModel`` does) and compare.
 
@@ -555,11 +648,12 @@ def compare_with_pytorch(deploy_cfg: Any, model_cfg: Any, checkpoint: Optional[s
         dict: :func:`compare_detections` or :func:`compare_segmentation` figures, plus
         ``images`` and ``input_shapes`` (the network input sizes that were run).
     """
-    processor, torch_model, backend_model = build_models(deploy_cfg, model_cfg, checkpoint,
-                                                         backend_files, device)
+    processor, torch_model, backend_model = build_models(
+        deploy_cfg, model_cfg, checkpoint, backend_files, device
+    )
     torch_out, backend_out, shapes = [], [], []
     for start in range(0, len(images), batch_size):
-        chunk = list(images[start:start + batch_size])
+        chunk = list(images[start : start + batch_size])
         data, _ = processor.create_input(chunk if len(chunk) > 1 else chunk[0], None)
         with torch.no_grad():  # copies: test_step writes its predictions into the samples
             torch_out += torch_model.test_step(copy.deepcopy(data))
