@@ -2,10 +2,11 @@
 """Packaging of fastervit_mm in the OpenMMLab shape (mmdet / mmseg / mmpretrain ``setup.py``).
 
 ``configs/``, ``tools/`` and ``model-index.yml`` are exposed to ``mim`` as ``fastervit_mm/.mim``:
-copied for ``pip install .`` (``bdist_wheel``) and sdists, symlinked for editable installs — both the
-legacy ``develop`` command and PEP 660's ``editable_wheel``, which is what pip runs for
+copied for ``pip install .`` (``bdist_wheel``) and sdists, symlinked for editable installs — both
+the legacy ``develop`` command and PEP 660's ``editable_wheel``, which is what pip runs for
 ``pip install -e .`` today and which the stock OpenMMLab helper does not recognise.
 """
+
 import os
 import os.path as osp
 import shutil
@@ -97,11 +98,22 @@ if __name__ == '__main__':
         keywords='computer vision, vision transformer, FasterViT, object detection, '
         'semantic segmentation, image classification, OpenMMLab',
         license='Apache License 2.0',
-        packages=find_packages(exclude=('configs', 'configs.*', 'tools', 'tools.*', 'tests',
-                                        'tests.*', 'docs', 'docs.*')),
+        packages=find_packages(
+            exclude=(
+                'configs',
+                'configs.*',
+                'tools',
+                'tools.*',
+                'tests',
+                'tests.*',
+                'docs',
+                'docs.*',
+            )
+        ),
         include_package_data=True,
-        package_data={'fastervit_mm': ['.mim/model-index.yml', '.mim/configs/**/*',
-                                       '.mim/tools/**/*']},
+        package_data={
+            'fastervit_mm': ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']
+        },
         # The supported range (docs/install.md): Python >= 3.8 here; torch >= 2.1 is checked when
         # fastervit_mm is imported (fastervit_mm.compat.check_torch_version), because torch is never
         # installed implicitly (its build must match the CUDA and mmcv of the machine).

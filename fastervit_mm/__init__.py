@@ -5,6 +5,7 @@ Importing it checks the torch version (:func:`fastervit_mm.compat.check_torch_ve
 the two process-wide checkpoint-loading changes that
 :func:`fastervit_mm.checkpoint.patch_checkpoint_loading` lists; nothing else is patched.
 """
+
 from .compat import check_torch_version as _check_torch_version
 
 _check_torch_version()

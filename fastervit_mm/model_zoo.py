@@ -16,6 +16,7 @@ See ``docs/configs.md``.
 ``python -m fastervit_mm.model_zoo --link-for-mim`` makes an editable install visible to openmim
 (:func:`link_for_mim`).
 """
+
 import argparse
 import difflib
 import os
@@ -36,13 +37,16 @@ def config_root() -> str:
     Raises:
         FileNotFoundError: if neither exists.
     """
-    for candidate in (osp.join(_PACKAGE_DIR, '.mim', 'configs'),
-                      osp.join(osp.dirname(_PACKAGE_DIR), 'configs')):
+    for candidate in (
+        osp.join(_PACKAGE_DIR, '.mim', 'configs'),
+        osp.join(osp.dirname(_PACKAGE_DIR), 'configs'),
+    ):
         if osp.isdir(candidate):
             return candidate
     raise FileNotFoundError(
         f'fastervit_mm configs not found next to {_PACKAGE_DIR}: reinstall fastervit_mm '
-        '(pip install fastervit_mm, or pip install -e . in a checkout)')
+        '(pip install fastervit_mm, or pip install -e . in a checkout)'
+    )
 
 
 def list_configs() -> List[str]:
@@ -75,8 +79,9 @@ def get_config_file(config_path: str) -> str:
     if len(by_name) == 1:
         return osp.join(root, by_name[0])
     close = difflib.get_close_matches(name, configs, n=5, cutoff=0.5)
-    raise FileNotFoundError(f'no fastervit_mm config {config_path!r} in {root}; '
-                            f'closest: {close or configs[:5]}')
+    raise FileNotFoundError(
+        f'no fastervit_mm config {config_path!r} in {root}; closest: {close or configs[:5]}'
+    )
 
 
 def link_for_mim() -> Optional[str]:
@@ -97,6 +102,7 @@ def link_for_mim() -> Optional[str]:
     import json
     import sysconfig
     from urllib.parse import unquote, urlparse
+
     site_packages = sysconfig.get_paths()['purelib']
     dist_infos = glob.glob(osp.join(site_packages, 'fastervit_mm-*.dist-info'))
     target = osp.join(site_packages, 'fastervit_mm')
@@ -116,14 +122,20 @@ def link_for_mim() -> Optional[str]:
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description='fastervit_mm configs')
-    parser.add_argument('--link-for-mim', action='store_true', help=link_for_mim.__doc__.split(
-        '\n\n')[0].replace('``', ''))
+    parser.add_argument(
+        '--link-for-mim',
+        action='store_true',
+        help=link_for_mim.__doc__.split('\n\n')[0].replace('``', ''),
+    )
     parser.add_argument('--list', action='store_true', help='list the configs')
     args = parser.parse_args()
     if args.link_for_mim:
         link = link_for_mim()
-        print(f'linked {link} -> {os.readlink(link)}' if link else
-              'nothing to link: no PEP 660 editable install here, or mim finds it already')
+        print(
+            f'linked {link} -> {os.readlink(link)}'
+            if link
+            else 'nothing to link: no PEP 660 editable install here, or mim finds it already'
+        )
     if args.list or not args.link_for_mim:
         print(f'configs in {config_root()}:')
         print('\n'.join(list_configs()))

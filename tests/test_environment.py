@@ -1,12 +1,18 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""The environment made by tools/setup_env.sh holds the whole pinned stack, compiled ops included."""
+"""The environment made by tools/setup_env.sh holds the whole pinned stack, compiled ops too."""
+
 import importlib.metadata as md
 
 import pytest
 
 PINS = {
-    'torch': '2.13.0', 'torchvision': '0.28.0', 'mmengine': '0.10.7', 'mmcv': '2.1.0',
-    'mmdet': '3.3.0', 'mmsegmentation': '1.2.2', 'mmpretrain': '1.2.0',
+    'torch': '2.13.0',
+    'torchvision': '0.28.0',
+    'mmengine': '0.10.7',
+    'mmcv': '2.1.0',
+    'mmdet': '3.3.0',
+    'mmsegmentation': '1.2.2',
+    'mmpretrain': '1.2.0',
 }
 
 
@@ -17,12 +23,12 @@ def test_pinned_versions(dist, version):
 
 def test_setuptools_keeps_pkg_resources():
     import setuptools
+
     assert int(setuptools.__version__.split('.')[0]) < 82
     import pkg_resources  # noqa: F401  (mmengine's pkg:: bases and openmim need it)
 
 
 def test_stack_imports_with_compiled_ops():
-    import fastervit_mm  # noqa: F401
     import fvcore  # noqa: F401
     import mmdet  # noqa: F401  (asserts the mmcv version range at import)
     import mmpretrain.models  # noqa: F401  (imports torchvision)
@@ -30,25 +36,30 @@ def test_stack_imports_with_compiled_ops():
     import torch
     from mmcv.ops import nms, roi_align
 
-    boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
+    import fastervit_mm  # noqa: F401
+
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 1.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]])
     dets, keep = nms(boxes, torch.tensor([0.9, 0.8, 0.7]), iou_threshold=0.5)
     assert keep.tolist() == [0, 2]
-    feat = torch.arange(16.).view(1, 1, 4, 4)
-    out = roi_align(feat, torch.tensor([[0., 0., 0., 4., 4.]]), (2, 2), 1.0, 2, 'avg', True)
+    feat = torch.arange(16.0).view(1, 1, 4, 4)
+    out = roi_align(feat, torch.tensor([[0.0, 0.0, 0.0, 4.0, 4.0]]), (2, 2), 1.0, 2, 'avg', True)
     assert out.shape == (1, 1, 2, 2) and torch.isfinite(out).all()
 
 
 def _canonical(name: str) -> str:
     """A distribution name as pip compares them (PEP 503)."""
     import re
+
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
 def _constraints() -> dict:
     import os.path as osp
     import re
-    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'requirements',
-                    'constraints.txt')
+
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'requirements', 'constraints.txt'
+    )
     pins = {}
     for line in open(path):
         line = line.strip()
@@ -84,4 +95,5 @@ def test_environment_matches_constraints():
             mismatched.append(f'{name} {dist.version} (pinned {pins[name]})')
     assert not mismatched and not unpinned, (
         f'installed but not pinned: {unpinned}; other version than pinned: {mismatched}; '
-        'regenerate requirements/constraints.txt (see its header) after an intended upgrade')
+        'regenerate requirements/constraints.txt (see its header) after an intended upgrade'
+    )

@@ -3,18 +3,17 @@
 
 Each install goes into a clean virtual environment from a copy of the repository (so the checkout's
 own ``.mim`` is untouched), the way users install: pip's isolated build environment (setuptools and
-wheel from ``pyproject.toml``), ``--no-deps`` because only the packaging of fastervit_mm itself is under
-test here.
+wheel from ``pyproject.toml``), ``--no-deps`` because only the packaging of fastervit_mm itself is
+under test here.
 """
+
 import os
 import os.path as osp
 import shutil
 import subprocess
-import sys
 import venv
 
 import pytest
-
 from conftest import COPY_IGNORE, REPO_ROOT
 
 
@@ -26,10 +25,18 @@ def _venv(path):
 def _package_dir(python):
     """Where the new venv imports fastervit_mm from, found without executing its __init__."""
     out = subprocess.run(
-        [python, '-c', 'import importlib.util as u; '
-         'print(u.find_spec("fastervit_mm").submodule_search_locations[0]); '
-         'print(u.find_spec("tests") is not None)'],
-        capture_output=True, text=True, cwd='/', check=True)
+        [
+            python,
+            '-c',
+            'import importlib.util as u; '
+            'print(u.find_spec("fastervit_mm").submodule_search_locations[0]); '
+            'print(u.find_spec("tests") is not None)',
+        ],
+        capture_output=True,
+        text=True,
+        cwd='/',
+        check=True,
+    )
     pkg, has_tests = out.stdout.split()
     return pkg, has_tests == 'True'
 
@@ -55,12 +62,18 @@ def test_install_carries_mim_payload(tmp_path, editable):
     assert osp.isfile(osp.join(mim, 'model-index.yml'))
     # The payload is the repository's, file for file (configs and tools are not empty shells).
     for name in ('configs', 'tools'):
-        want = sorted(osp.relpath(osp.join(d, f), REPO_ROOT)
-                      for d, _, fs in os.walk(osp.join(REPO_ROOT, name)) for f in fs
-                      if f.endswith(('.py', '.sh')) and '__pycache__' not in d)
-        got = sorted(osp.relpath(osp.join(d, f), mim)
-                     for d, _, fs in os.walk(osp.join(mim, name), followlinks=True) for f in fs
-                     if f.endswith(('.py', '.sh')) and '__pycache__' not in d)
+        want = sorted(
+            osp.relpath(osp.join(d, f), REPO_ROOT)
+            for d, _, fs in os.walk(osp.join(REPO_ROOT, name))
+            for f in fs
+            if f.endswith(('.py', '.sh')) and '__pycache__' not in d
+        )
+        got = sorted(
+            osp.relpath(osp.join(d, f), mim)
+            for d, _, fs in os.walk(osp.join(mim, name), followlinks=True)
+            for f in fs
+            if f.endswith(('.py', '.sh')) and '__pycache__' not in d
+        )
         assert want and got == want
     # tests/ is not installed as a top-level package.
     assert not has_tests

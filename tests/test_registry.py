@@ -1,9 +1,9 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""``type='fastervit_mm.X'`` resolves from every host library's registry, with no import anywhere."""
+"""``type='fastervit_mm.X'`` resolves from every host library's registry with no import at all."""
+
 import textwrap
 
 import pytest
-
 from conftest import run_python
 
 
@@ -24,7 +24,8 @@ def test_prefixed_type_builds_under_host_scope(host):
     """A fresh interpreter in the host's default scope builds the backbone from the host registry.
 
     Nothing imports fastervit_mm first: mmengine imports ``fastervit_mm.registry`` from the prefix
-    and ``fastervit_mm.models`` from the registry's ``locations``, as in a Runner built from a config.
+    and ``fastervit_mm.models`` from the registry's ``locations``, as a Runner built from a config
+    does.
     """
     code = textwrap.dedent(f'''
         import importlib, sys

@@ -117,7 +117,7 @@ REQS=("$MMCV_WHEEL" "mmengine==$MMENGINE_VERSION" "mmdet==$MMDET_VERSION" "mmseg
       "mmpretrain==$MMPRETRAIN_VERSION" fvcore ftfy regex openmim==0.3.9
       -r "$ROOT/requirements/tests.txt")
 if has mmcv "$MMCV_VERSION" && "$PY" -c "import mmcv.ops" 2>/dev/null && has mmengine "$MMENGINE_VERSION" && has mmdet "$MMDET_VERSION" && has mmsegmentation "$MMSEG_VERSION" \
-        && has mmpretrain "$MMPRETRAIN_VERSION" && "$PY" -c "import fvcore, ftfy, regex, mim, pytest, hypothesis, mkdocs" 2>/dev/null; then
+        && has mmpretrain "$MMPRETRAIN_VERSION" && "$PY" -c "import fvcore, ftfy, regex, mim, pytest, hypothesis, mkdocs, ruff" 2>/dev/null; then
     log "mmcv (ops), mmengine, mmdet, mmsegmentation, mmpretrain, fvcore, openmim and test tools present"
 else
     log "installing mmcv $MMCV_VERSION (cached wheel), mmengine $MMENGINE_VERSION, mmdet $MMDET_VERSION, mmsegmentation $MMSEG_VERSION, mmpretrain $MMPRETRAIN_VERSION, fvcore, openmim, test tools"

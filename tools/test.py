@@ -9,6 +9,7 @@ Examples::
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --out results.pkl
     tools/dist_test.sh CONFIG CHECKPOINT 8
 """
+
 import argparse
 import inspect
 import os.path as osp
@@ -19,8 +20,7 @@ from mmengine.registry import HOOKS, METRICS, init_default_scope
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # a clone works uninstalled
 from fastervit_mm.datasets import check_data_paths  # noqa: E402
-from fastervit_mm.engine.cli import (add_common_args, build_runner,  # noqa: E402
-                                     load_config, parse_args)
+from fastervit_mm.engine.cli import add_common_args, build_runner, load_config, parse_args  # noqa: E402
 
 
 def scoped_get(registry, name: str):
@@ -54,15 +54,18 @@ def main():
         '--out',
         type=str,
         help='a .pkl/.pickle file: dump the predictions for offline evaluation; otherwise a '
-        "directory given to the evaluator as output_dir (mmseg's convention)")
+        "directory given to the evaluator as output_dir (mmseg's convention)",
+    )
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
         help='directory where painted images are saved (relative paths: under '
-        'work_dir/<timestamp>/)')
+        'work_dir/<timestamp>/)',
+    )
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation (tta_model, tta_pipeline)')
+        '--tta', action='store_true', help='test-time augmentation (tta_model, tta_pipeline)'
+    )
     args = parse_args(add_common_args(parser))
     cfg = load_config(args)
     init_default_scope(cfg.get('default_scope', 'mmengine'))

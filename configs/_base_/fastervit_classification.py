@@ -20,8 +20,11 @@ custom_imports = dict(_base_.fastervit_imports, imports=['fastervit_mm.models.cl
 def _test_pipeline(crop, resize, mode, interpolation):
     """timm's evaluation transform: resize the short side ('center') or both sides ('squash'),
     then the centre crop."""
-    resize = dict(type='ResizeEdge', scale=resize, edge='short') if mode == 'center' else dict(
-        type='Resize', scale=resize)
+    resize = (
+        dict(type='ResizeEdge', scale=resize, edge='short')
+        if mode == 'center'
+        else dict(type='Resize', scale=resize)
+    )
     return [
         dict(type='LoadImageFromFile'),
         dict(resize, backend='pillow', interpolation=interpolation),
@@ -37,9 +40,12 @@ fastervit_classification_variants = {
     name: dict(
         model=dict(
             backbone=dict(
-                arch=variant.backbone.arch, drop_path_rate=variant.backbone.drop_path_rate),
-            head=dict(in_channels=variant.channels[-1])),
-        test_pipeline=_test_pipeline(**variant.imagenet_eval))
+                arch=variant.backbone.arch, drop_path_rate=variant.backbone.drop_path_rate
+            ),
+            head=dict(in_channels=variant.channels[-1]),
+        ),
+        test_pipeline=_test_pipeline(**variant.imagenet_eval),
+    )
     for name, variant in _base_.fastervit_variants.items()
 }
 
@@ -49,16 +55,19 @@ model = dict(
     type='fastervit_mm.FasterViTClassifier',
     backbone=dict(
         type='fastervit_mm.FasterViT',
-        out_indices=(3, ),
-        **fastervit_classification_variants['fastervit_0']['model']['backbone']),
+        out_indices=(3,),
+        **fastervit_classification_variants['fastervit_0']['model']['backbone'],
+    ),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',
         num_classes=1000,
         loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.),
-        **fastervit_classification_variants['fastervit_0']['model']['head']),
-    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]))
+        init_cfg=dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.0),
+        **fastervit_classification_variants['fastervit_0']['model']['head'],
+    ),
+    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]),
+)
 
 # RandAugment rand-m9-mstd0.5-inc1 and random erasing 0.25 come with the base pipeline, as does the
 # test pipeline of FasterViT-0 (crop_pct 0.875, center crop, bicubic).
@@ -68,10 +77,12 @@ train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(
     _base_.fastervit_amp_optim_wrapper,
     optimizer=dict(lr=5e-3, weight_decay=0.005),
-    clip_grad=dict(max_norm=5.0))
+    clip_grad=dict(max_norm=5.0),
+)
 # FasterViT-4/5/6 were trained with LAMB and weight decay 0.12 (same lr and schedule).
 fastervit_lamb_optim_wrapper = dict(
-    optimizer=dict(_delete_=True, type='Lamb', lr=5e-3, weight_decay=0.12))
+    optimizer=dict(_delete_=True, type='Lamb', lr=5e-3, weight_decay=0.12)
+)
 # 20 warm-up epochs from 1e-6, cosine to 5e-6 at epoch 300, then 10 cool-down epochs at 5e-6.
 param_scheduler = [
     dict(type='LinearLR', start_factor=2e-4, by_epoch=True, end=20, convert_to_iter_based=True),

@@ -12,9 +12,11 @@ fastervit_demo_arch = dict(
     window_size=[7, 7, 7, 7],
     ct_size=2,
     mlp_ratio=2,
-    hat=[False, False, True, False])
+    hat=[False, False, True, False],
+)
 
 # The demo backbone of the detection demos (192x192 images): the arch above, no drop path, BN
 # instead of SyncBN, no ImageNet weights on a machine that trains from scratch.
 fastervit_demo_backbone = dict(
-    arch=fastervit_demo_arch, drop_path_rate=0., norm_cfg=dict(type='BN'), init_cfg=None)
+    arch=fastervit_demo_arch, drop_path_rate=0.0, norm_cfg=dict(type='BN'), init_cfg=None
+)

@@ -16,7 +16,8 @@ fastervit_detection_variants = {
 
 fastervit_model = dict(
     backbone=_base_.fastervit_dense_backbone,
-    neck=fastervit_detection_variants['fastervit_0']['neck'])
+    neck=fastervit_detection_variants['fastervit_0']['neck'],
+)
 
 # AdamW with layer-wise lr decay (`fastervit_paramwise_cfg`, fastervit_runtime.py).
 fastervit_optim_wrapper = dict(
@@ -24,11 +25,9 @@ fastervit_optim_wrapper = dict(
     type='OptimWrapper',
     constructor='fastervit_mm.LayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=_base_.fastervit_paramwise_cfg)
+    paramwise_cfg=_base_.fastervit_paramwise_cfg,
+)
 
 # Fail before the first iteration on neck channels that do not match the backbone; keep the RNG
 # states in checkpoints so that a resumed run continues as the uninterrupted one would.
-custom_hooks = [
-    dict(type='fastervit_mm.ChannelCheckHook'),
-    dict(type='fastervit_mm.RNGStateHook')
-]
+custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'), dict(type='fastervit_mm.RNGStateHook')]

@@ -22,11 +22,12 @@ fastervit_default_hooks = dict(checkpoint=dict(type='fastervit_mm.AtomicCheckpoi
 fastervit_paramwise_cfg = dict(
     layer_decay_rate=0.9,
     custom_keys={
-        'norm': dict(decay_mult=0.),
-        'pos_embed': dict(decay_mult=0.),
-        'cpb_mlp': dict(decay_mult=0.),
-        'gamma': dict(decay_mult=0.),
-    })
+        'norm': dict(decay_mult=0.0),
+        'pos_embed': dict(decay_mult=0.0),
+        'cpb_mlp': dict(decay_mult=0.0),
+        'gamma': dict(decay_mult=0.0),
+    },
+)
 
 # Automatic mixed precision, merged into the family's optimizer wrapper by every `_amp` config.
 # The loss scale is AmpOptimWrapper's default, 'dynamic' (no `loss_scale` key, so that

@@ -14,20 +14,23 @@ fastervit_upernet_variants = {
     name: dict(
         backbone=variant.backbone,
         decode_head=dict(in_channels=variant.channels),
-        auxiliary_head=dict(in_channels=variant.channels[2]))
+        auxiliary_head=dict(in_channels=variant.channels[2]),
+    )
     for name, variant in _base_.fastervit_variants.items()
 }
 
 fastervit_model = dict(
     backbone=_base_.fastervit_dense_backbone,
     decode_head=fastervit_upernet_variants['fastervit_0']['decode_head'],
-    auxiliary_head=fastervit_upernet_variants['fastervit_0']['auxiliary_head'])
+    auxiliary_head=fastervit_upernet_variants['fastervit_0']['auxiliary_head'],
+)
 
 # mmseg's AdamW (lr 6e-5, weight decay 0.01) with layer-wise lr decay in place of Swin's
 # paramwise_cfg (`fastervit_paramwise_cfg`, fastervit_runtime.py).
 fastervit_optim_wrapper = dict(
     constructor='fastervit_mm.LayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(_delete_=True, **_base_.fastervit_paramwise_cfg))
+    paramwise_cfg=dict(_delete_=True, **_base_.fastervit_paramwise_cfg),
+)
 
 # Fail fast: head channels vs backbone, head num_classes vs dataset classes and annotations; keep
 # the RNG states in checkpoints so that a resumed run continues as the uninterrupted one would.

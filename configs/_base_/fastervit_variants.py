@@ -16,13 +16,19 @@ fastervit_variants = {
         backbone=dict(
             arch=variant.name,
             drop_path_rate=variant.drop_path_rate,
-            init_cfg=dict(type='Pretrained', checkpoint=variant.url)),
+            init_cfg=dict(type='Pretrained', checkpoint=variant.url),
+        ),
         channels=list(variant.channels),
         imagenet_eval=dict(
-            crop=variant.img_size, resize=variant.resize_size, mode=variant.crop_mode,
-            interpolation=variant.interpolation))
-    for variant in __import__('fastervit_mm.models.backbones.variants',
-                              fromlist=['*']).VARIANTS.values()
+            crop=variant.img_size,
+            resize=variant.resize_size,
+            mode=variant.crop_mode,
+            interpolation=variant.interpolation,
+        ),
+    )
+    for variant in __import__(
+        'fastervit_mm.models.backbones.variants', fromlist=['*']
+    ).VARIANTS.values()
 }
 
 # The backbone block of the detection and segmentation family configs (FasterViT-0; their
@@ -32,4 +38,5 @@ fastervit_dense_backbone = dict(
     type='fastervit_mm.FasterViT',
     out_indices=(0, 1, 2, 3),
     norm_cfg=dict(type='SyncBN', requires_grad=True),
-    **fastervit_variants['fastervit_0']['backbone'])
+    **fastervit_variants['fastervit_0']['backbone'],
+)

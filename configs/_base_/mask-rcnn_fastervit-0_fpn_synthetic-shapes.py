@@ -12,8 +12,8 @@ num_classes = 4
 image_scale = _base_.synthetic_shapes.image_scale
 
 model = dict(
-    roi_head=dict(
-        bbox_head=dict(num_classes=num_classes), mask_head=dict(num_classes=num_classes)))
+    roi_head=dict(bbox_head=dict(num_classes=num_classes), mask_head=dict(num_classes=num_classes))
+)
 
 # boxes and masks (configs/_base_/synthetic_shapes.py)
 train_pipeline = {{_base_.synthetic_shapes.instance.train_pipeline}}

@@ -15,7 +15,7 @@ def _data(data_root, metainfo, image_scale, annotations):
         dict(type='LoadAnnotations', **annotations),
         dict(type='Resize', scale=image_scale, keep_ratio=True),
         dict(type='RandomFlip', prob=0.5),
-        dict(type='PackDetInputs')
+        dict(type='PackDetInputs'),
     ]
     test_pipeline = [
         dict(type='LoadImageFromFile'),
@@ -23,7 +23,8 @@ def _data(data_root, metainfo, image_scale, annotations):
         dict(type='LoadAnnotations', **annotations),
         dict(
             type='PackDetInputs',
-            meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+            meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'),
+        ),
     ]
     train_dataloader = dict(
         batch_size=4,
@@ -34,7 +35,9 @@ def _data(data_root, metainfo, image_scale, annotations):
             metainfo=metainfo,
             ann_file='annotations/instances_train.json',
             data_prefix=dict(img='train/'),
-            pipeline=train_pipeline))
+            pipeline=train_pipeline,
+        ),
+    )
     # the validation split, loaded as the training one
     val_dataloader = dict(
         train_dataloader,
@@ -42,18 +45,27 @@ def _data(data_root, metainfo, image_scale, annotations):
             train_dataloader['dataset'],
             ann_file='annotations/instances_val.json',
             data_prefix=dict(img='val/'),
-            pipeline=test_pipeline))
-    return dict(train_pipeline=train_pipeline, test_pipeline=test_pipeline,
-                train_dataloader=train_dataloader, val_dataloader=val_dataloader,
-                val_evaluator=dict(ann_file=data_root + 'annotations/instances_val.json'))
+            pipeline=test_pipeline,
+        ),
+    )
+    return dict(
+        train_pipeline=train_pipeline,
+        test_pipeline=test_pipeline,
+        train_dataloader=train_dataloader,
+        val_dataloader=val_dataloader,
+        val_evaluator=dict(ann_file=data_root + 'annotations/instances_val.json'),
+    )
 
 
 synthetic_shapes = dict(
     data_root='data/synthetic_coco/',
     metainfo=dict(
         classes=('circle', 'square', 'triangle', 'star'),
-        palette=[(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)]),
-    image_scale=(192, 192))
+        palette=[(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)],
+    ),
+    image_scale=(192, 192),
+)
 synthetic_shapes.update(
     instance=_data(**synthetic_shapes, annotations=dict(with_bbox=True, with_mask=True)),
-    bbox=_data(**synthetic_shapes, annotations=dict(with_bbox=True)))
+    bbox=_data(**synthetic_shapes, annotations=dict(with_bbox=True)),
+)

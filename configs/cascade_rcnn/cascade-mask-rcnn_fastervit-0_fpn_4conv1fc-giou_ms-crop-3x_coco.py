@@ -5,7 +5,7 @@
 # _amp- children switch to mixed precision).
 _base_ = [
     'mmdet::convnext/cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py',
-    '../_base_/fastervit_detection.py'
+    '../_base_/fastervit_detection.py',
 ]
 custom_imports = {{_base_.fastervit_imports}}  # the parent imports mmpretrain for ConvNeXt
 checkpoint_file = None  # the parent's ConvNeXt checkpoint

@@ -8,8 +8,9 @@
 # fixed image scale, and the full learning rate for
 # the backbone (it has no ImageNet weights here, the real config's lr_mult 0.1 assumes them).
 _base_ = [
-    '../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py', '../_base_/fastervit_demo.py',
-    '../_base_/synthetic_shapes.py'
+    '../dino/dino-4scale_fastervit-0_8xb2-12e_coco.py',
+    '../_base_/fastervit_demo.py',
+    '../_base_/synthetic_shapes.py',
 ]
 
 data_root = _base_.synthetic_shapes.data_root
@@ -22,24 +23,20 @@ model = dict(
     num_queries=100,
     backbone={{_base_.fastervit_demo_backbone}},
     neck=dict(in_channels=[64, 128, 256]),
-    encoder=dict(
-        num_layers=3,
-        layer_cfg=dict(
-            ffn_cfg=dict(feedforward_channels=ffn_channels))),
-    decoder=dict(
-        num_layers=3,
-        layer_cfg=dict(
-            ffn_cfg=dict(feedforward_channels=ffn_channels))),
+    encoder=dict(num_layers=3, layer_cfg=dict(ffn_cfg=dict(feedforward_channels=ffn_channels))),
+    decoder=dict(num_layers=3, layer_cfg=dict(ffn_cfg=dict(feedforward_channels=ffn_channels))),
     bbox_head=dict(num_classes=len(metainfo['classes'])),
     dn_cfg=dict(group_cfg=dict(num_dn_queries=30)),
-    test_cfg=dict(max_per_img=50))
+    test_cfg=dict(max_per_img=50),
+)
 
 # boxes only (configs/_base_/synthetic_shapes.py)
 train_pipeline = {{_base_.synthetic_shapes.bbox.train_pipeline}}
 test_pipeline = {{_base_.synthetic_shapes.bbox.test_pipeline}}
 train_dataloader = dict(
     _base_.synthetic_shapes.bbox.train_dataloader,
-    sampler=dict(type='InfiniteSampler', shuffle=True))
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+)
 val_dataloader = {{_base_.synthetic_shapes.bbox.val_dataloader}}
 test_dataloader = val_dataloader
 val_evaluator = {{_base_.synthetic_shapes.bbox.val_evaluator}}
@@ -47,7 +44,8 @@ test_evaluator = val_evaluator
 
 # Iteration-based, so that training resumes mid-run exactly where it stopped.
 train_cfg = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 3)
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 3
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(
@@ -56,13 +54,15 @@ param_scheduler = [
         begin=0,
         end=max_iters,
         milestones=[int(max_iters * 0.8)],
-        gamma=0.1)
+        gamma=0.1,
+    ),
 ]
 optim_wrapper = dict(
-    optimizer=dict(lr=4e-4), paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0)}))
+    optimizer=dict(lr=4e-4), paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=1.0)})
+)
 default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(by_epoch=False, interval=500, max_keep_ckpts=2))
+    logger=dict(interval=25), checkpoint=dict(by_epoch=False, interval=500, max_keep_ckpts=2)
+)
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False)

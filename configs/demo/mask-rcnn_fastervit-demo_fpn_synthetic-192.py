@@ -5,9 +5,7 @@
 # image scale) and changes only what a 2-core CPU needs: an iteration-based schedule, a
 # narrower/shallower FasterViT (configs/_base_/fastervit_demo.py), BN instead of SyncBN, and smaller
 # FPN, RoI sampler and heads.
-_base_ = [
-    '../_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py', '../_base_/fastervit_demo.py'
-]
+_base_ = ['../_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py', '../_base_/fastervit_demo.py']
 
 channels = 64  # FPN and head width
 max_iters = 300
@@ -21,17 +19,21 @@ model = dict(
         bbox_roi_extractor=dict(roi_layer=dict(sampling_ratio=2), out_channels=channels),
         bbox_head=dict(in_channels=channels, fc_out_channels=256),
         mask_roi_extractor=dict(roi_layer=dict(sampling_ratio=2), out_channels=channels),
-        mask_head=dict(num_convs=2, in_channels=channels, conv_out_channels=channels)),
+        mask_head=dict(num_convs=2, in_channels=channels, conv_out_channels=channels),
+    ),
     train_cfg=dict(
         rpn=dict(sampler=dict(num=128)),
         rpn_proposal=dict(nms_pre=500, max_per_img=200),
-        rcnn=dict(sampler=dict(num=64))),
-    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300), rcnn=dict(max_per_img=50)))
+        rcnn=dict(sampler=dict(num=64)),
+    ),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300), rcnn=dict(max_per_img=50)),
+)
 
 # Iteration-based, so that training resumes mid-run exactly where it stopped.
 train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True))
 train_cfg = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(
@@ -40,11 +42,12 @@ param_scheduler = [
         begin=0,
         end=max_iters,
         milestones=[int(max_iters * 0.75), int(max_iters * 0.9)],
-        gamma=0.1)
+        gamma=0.1,
+    ),
 ]
-optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=10.))
+optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=10.0))
 default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(by_epoch=False, interval=100, max_keep_ckpts=2))
+    logger=dict(interval=25), checkpoint=dict(by_epoch=False, interval=100, max_keep_ckpts=2)
+)
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

@@ -21,11 +21,15 @@ codebase_config = dict(
         pre_top_k=-1,
         keep_top_k=100,
         background_label_id=-1,
-        export_postprocess_mask=False))
+        export_postprocess_mask=False,
+    ),
+)
 onnx_config = dict(
     output_names=['dets', 'labels', 'masks'],
     dynamic_axes=dict(
         input=dict({0: 'batch', 2: 'height', 3: 'width'}),
         dets=dict({0: 'batch', 1: 'num_dets'}),
         labels=dict({0: 'batch', 1: 'num_dets'}),
-        masks=dict({0: 'batch', 1: 'num_dets', 2: 'mask_height', 3: 'mask_width'})))
+        masks=dict({0: 'batch', 1: 'num_dets', 2: 'mask_height', 3: 'mask_width'}),
+    ),
+)

@@ -13,9 +13,12 @@ codebase_config = dict(
     task='Segmentation',
     model_type='end2end_logits',
     with_argmax=False,
-    align_corners=False)  # the decode head's align_corners (UperNet: False)
+    align_corners=False,
+)  # the decode head's align_corners (UperNet: False)
 onnx_config = dict(
     output_names=['output'],
     dynamic_axes=dict(
         input=dict({0: 'batch', 2: 'height', 3: 'width'}),
-        output=dict({0: 'batch', 2: 'height', 3: 'width'})))
+        output=dict({0: 'batch', 2: 'height', 3: 'width'}),
+    ),
+)

@@ -3,7 +3,7 @@
 # backbone, neck channels and optimizer swapped.
 _base_ = [
     'mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_ms-crop-3x_coco.py',
-    '../_base_/fastervit_detection.py'
+    '../_base_/fastervit_detection.py',
 ]
 custom_imports = {{_base_.fastervit_imports}}
 pretrained = None  # the parent's Swin-T checkpoint; FasterViT's is in model.backbone.init_cfg

@@ -6,7 +6,7 @@
 # (layer-wise lr decay; configs/_base_/fastervit_segmentation.py).
 _base_ = [
     'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py',
-    '../_base_/fastervit_segmentation.py'
+    '../_base_/fastervit_segmentation.py',
 ]
 custom_imports = {{_base_.fastervit_imports}}
 checkpoint_file = None  # the parent's Swin-T checkpoint; FasterViT's is in model.backbone.init_cfg

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The published classification model on a backbone, for timing and counting."""
+
 import torch
 import torch.nn as nn
 

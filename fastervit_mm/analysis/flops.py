@@ -11,6 +11,7 @@ attention uses; without one, attention is silently uncounted. :func:`flop_analys
 ``B * heads * L * S * (E + Ev)`` multiply-accumulates for ``softmax(q k^T) v`` with q (L, E),
 k (S, E) and v (S, Ev).
 """
+
 from collections import Counter
 from typing import Any, Dict, List, Optional
 
@@ -22,20 +23,73 @@ from fastervit_mm.analysis import model_factory
 __all__ = ['MAC_OPERATORS', 'sdpa_flop_jit', 'flop_analysis', 'count_macs', 'count']
 
 #: fvcore operator names (namespace stripped) that are convolutions or matrix products.
-MAC_OPERATORS = ('_convolution', 'conv', 'linear', 'matmul', 'mm', 'bmm', 'addmm', 'einsum',
-                 'scaled_dot_product_attention')
+MAC_OPERATORS = (
+    '_convolution',
+    'conv',
+    'linear',
+    'matmul',
+    'mm',
+    'bmm',
+    'addmm',
+    'einsum',
+    'scaled_dot_product_attention',
+)
 #: Uncounted operators not worth listing: element-wise arithmetic and shape/index helpers.
-_ELEMENTWISE = {f'aten::{op}' for op in (
-    'abs', 'add', 'add_', 'sub', 'rsub', 'mul', 'mul_', 'div', 'div_', 'neg', 'sign', 'log', 'log2',
-    'exp', 'sqrt', 'rsqrt', 'pow', 'sigmoid', 'gelu', 'relu', 'relu_', 'silu', 'softmax', 'tanh',
-    'meshgrid', 'pad', 'repeat', 'where', 'lt', 'le', 'ne', 'sum', 'mean', 'topk', 'sort',
-    'scatter',
-    'fill_', 'zero_', 'zeros_like', 'ones_like', 'linspace', 'new_zeros', 'new_full', 'argmax')}
+_ELEMENTWISE = {
+    f'aten::{op}'
+    for op in (
+        'abs',
+        'add',
+        'add_',
+        'sub',
+        'rsub',
+        'mul',
+        'mul_',
+        'div',
+        'div_',
+        'neg',
+        'sign',
+        'log',
+        'log2',
+        'exp',
+        'sqrt',
+        'rsqrt',
+        'pow',
+        'sigmoid',
+        'gelu',
+        'relu',
+        'relu_',
+        'silu',
+        'softmax',
+        'tanh',
+        'meshgrid',
+        'pad',
+        'repeat',
+        'where',
+        'lt',
+        'le',
+        'ne',
+        'sum',
+        'mean',
+        'topk',
+        'sort',
+        'scatter',
+        'fill_',
+        'zero_',
+        'zeros_like',
+        'ones_like',
+        'linspace',
+        'new_zeros',
+        'new_full',
+        'argmax',
+    )
+}
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     """fvcore handle for ``aten::scaled_dot_product_attention``: MACs of q k^T and attn v."""
     from fvcore.nn.jit_handles import get_shape
+
     q, k, v = (get_shape(t) for t in inputs[:3])
     batch = 1
     for d in q[:-2]:
@@ -47,6 +101,7 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
 def flop_analysis(model: torch.nn.Module, inputs: torch.Tensor):
     """A ``fvcore.nn.FlopCountAnalysis`` with the attention handler registered, warnings off."""
     from fvcore.nn import FlopCountAnalysis
+
     analysis = FlopCountAnalysis(model, inputs)
     analysis.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
     analysis.unsupported_ops_warnings(False)
@@ -55,10 +110,12 @@ def flop_analysis(model: torch.nn.Module, inputs: torch.Tensor):
     return analysis
 
 
-def count(spec: str,
-          shape: Optional[List[int]] = None,
-          cfg_options: Optional[dict] = None,
-          deploy: bool = False) -> Dict[str, Any]:
+def count(
+    spec: str,
+    shape: Optional[List[int]] = None,
+    cfg_options: Optional[dict] = None,
+    deploy: bool = False,
+) -> Dict[str, Any]:
     """Parameters and operation counts of ``spec`` (a config file or an arch name).
 
     Returns:
@@ -90,17 +147,17 @@ def count(spec: str,
         spec=spec,
         shape=list(inputs.shape[-2:]),
         params=sum(p.numel() for p in inner.parameters()),
-        params_by_part={n: sum(p.numel() for p in m.parameters())
-                        for n, m in inner.named_children()},
+        params_by_part={
+            n: sum(p.numel() for p in m.parameters()) for n, m in inner.named_children()
+        },
         macs=sum(by_operator[op] for op in mac_ops),
-        macs_no_attention=sum(by_operator[op] for op in mac_ops) -
-        by_operator.get('scaled_dot_product_attention', 0),
+        macs_no_attention=sum(by_operator[op] for op in mac_ops)
+        - by_operator.get('scaled_dot_product_attention', 0),
         deploy=deploy,
         flops=sum(by_operator.values()),
         by_operator=dict(by_operator),
         by_part=parts,
-        unsupported={k: v for k, v in analysis.unsupported_ops().items()
-                     if k not in _ELEMENTWISE},
+        unsupported={k: v for k, v in analysis.unsupported_ops().items() if k not in _ELEMENTWISE},
     )
 
 
@@ -115,5 +172,3 @@ def count_macs(model: nn.Module, inputs: torch.Tensor) -> int:
     with torch.no_grad():
         by_operator = flop_analysis(model, inputs).by_operator()
     return int(sum(v for op, v in by_operator.items() if op in MAC_OPERATORS))
-
-

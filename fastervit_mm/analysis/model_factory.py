@@ -11,6 +11,7 @@
   time); default sizes: the classifier's test crop, 1280x800 (W x H) for detectors, the config's
   ``crop_size`` (else 512x512) for segmentors. SyncBN is reverted to BN, no weights are loaded.
 """
+
 import argparse
 import json
 import os.path as osp
@@ -63,15 +64,22 @@ class TensorModel(nn.Module):
 
 def _det_samples(x: torch.Tensor) -> list:
     from mmdet.structures import DetDataSample
+
     h, w = x.shape[-2:]
-    meta = dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w), batch_input_shape=(h, w),
-                scale_factor=(1., 1.))
+    meta = dict(
+        img_shape=(h, w),
+        ori_shape=(h, w),
+        pad_shape=(h, w),
+        batch_input_shape=(h, w),
+        scale_factor=(1.0, 1.0),
+    )
     return [DetDataSample(metainfo=meta) for _ in range(x.shape[0])]
 
 
 def native_size(arch: str) -> int:
     """The resolution an arch (name or alias) was published for."""
     from fastervit_mm.models import FasterViT
+
     return published_size(FasterViT.arch_aliases.get(arch.lower(), arch.lower()))
 
 
@@ -79,17 +87,24 @@ def build_arch(arch: str, num_classes: int = 1000, **kwargs) -> nn.Module:
     """The published classification model of ``arch``: ``head(avgpool(norm(features)))``;
     ``kwargs`` go to ``FasterViT``."""
     from fastervit_mm.models import FasterViT
-    return Classifier(FasterViT(arch=arch, out_indices=(3, ), **kwargs), num_classes)
+
+    return Classifier(FasterViT(arch=arch, out_indices=(3,), **kwargs), num_classes)
 
 
 def _test_crop(cfg) -> Optional[Tuple[int, int]]:
     """Size of a classification config's test images (last crop / resize of its pipeline)."""
-    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline') or cfg.get(
-        'test_pipeline') or []
+    pipeline = (
+        cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline')
+        or cfg.get('test_pipeline')
+        or []
+    )
     size = None
     for t in pipeline:
-        value = t.get('crop_size') if t.get('type') == 'CenterCrop' else (
-            t.get('scale') if t.get('type') in ('Resize', 'RandomResizedCrop') else None)
+        value = (
+            t.get('crop_size')
+            if t.get('type') == 'CenterCrop'
+            else (t.get('scale') if t.get('type') in ('Resize', 'RandomResizedCrop') else None)
+        )
         if value is not None:
             size = (value, value) if isinstance(value, int) else (value[1], value[0])
     return size
@@ -102,6 +117,7 @@ def resolve_config(config: str) -> str:
         return config
     from mmengine.config.utils import _get_external_cfg_base_path, _get_package_and_cfg_path
     from mmengine.utils import get_installed_path
+
     package, rel = _get_package_and_cfg_path(config)
     try:
         return _get_external_cfg_base_path(get_installed_path(package), rel)
@@ -114,6 +130,7 @@ def build_config(path: str, cfg_options: Optional[dict] = None) -> Tuple[nn.Modu
     :func:`resolve_config`); returns (model, kind, default (H, W))."""
     from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
+
     cfg = Config.fromfile(resolve_config(path))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -122,6 +139,7 @@ def build_config(path: str, cfg_options: Optional[dict] = None) -> Tuple[nn.Modu
     model = MODELS.build(cfg.model)
     try:
         from mmengine.model import revert_sync_batchnorm
+
         model = revert_sync_batchnorm(model)
     except ImportError:  # pragma: no cover
         pass
@@ -135,10 +153,12 @@ def build_config(path: str, cfg_options: Optional[dict] = None) -> Tuple[nn.Modu
     return model, 'cls', crop
 
 
-def build(spec: str,
-          shape: Optional[Sequence[int]] = None,
-          batch_size: int = 1,
-          cfg_options: Optional[dict] = None) -> Tuple[TensorModel, torch.Tensor]:
+def build(
+    spec: str,
+    shape: Optional[Sequence[int]] = None,
+    batch_size: int = 1,
+    cfg_options: Optional[dict] = None,
+) -> Tuple[TensorModel, torch.Tensor]:
     """A :class:`TensorModel` for ``spec`` (config path or arch name) in eval mode and its input.
 
     Args:
@@ -160,14 +180,27 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments every analysis tool takes: the model (``spec``), ``--shape``,
     ``--cfg-options`` and ``--json``."""
     from mmengine.config import DictAction
-    parser.add_argument('spec', help='config file, or a FasterViT arch name / alias '
-                        '(e.g. faster_vit_0_224, 4-21k-384)')
-    parser.add_argument('--shape', type=int, nargs='+', default=None, metavar='N',
-                        help='input H W (or one size for a square); default: the native size '
-                        'of an arch, the test crop of a classifier, 800 1280 for a detector, '
-                        'the crop size of a segmentor')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of a config, key=value')
+
+    parser.add_argument(
+        'spec',
+        help='config file, or a FasterViT arch name / alias (e.g. faster_vit_0_224, 4-21k-384)',
+    )
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=None,
+        metavar='N',
+        help='input H W (or one size for a square); default: the native size '
+        'of an arch, the test crop of a classifier, 800 1280 for a detector, '
+        'the crop size of a segmentor',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of a config, key=value',
+    )
     parser.add_argument('--json', default=None, help='also write the result to this file')
 
 
@@ -182,6 +215,7 @@ def load_published_layout(path: str) -> dict:
     """A state dict of published names from ``path`` (a state dict or a checkpoint holding one)."""
     try:
         from fastervit_mm.checkpoint import allow_checkpoint_globals
+
         allow_checkpoint_globals()
         sd = torch.load(path, map_location='cpu')
     except ImportError:  # without mmengine: a plain state dict (benchmark_backbone.py writes those)
@@ -189,13 +223,12 @@ def load_published_layout(path: str) -> dict:
     for key in ('state_dict', 'model'):
         if isinstance(sd, dict) and key in sd:
             sd = sd[key]
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in sd.items()}
+    return {k[len('module.') :] if k.startswith('module.') else k: v for k, v in sd.items()}
 
 
-def build_ours(arch: str,
-               with_head: bool = False,
-               state_dict: Optional[str] = None,
-               **kwargs) -> nn.Module:
+def build_ours(
+    arch: str, with_head: bool = False, state_dict: Optional[str] = None, **kwargs
+) -> nn.Module:
     """This project's FasterViT backbone of ``arch`` (all four maps), or with ``with_head`` the
     published classifier on it (:class:`Classifier` of ``FasterViT(out_indices=(3, ))``).
 
@@ -210,6 +243,7 @@ def build_ours(arch: str,
         SystemExit: when ``state_dict`` lacks weights of the model.
     """
     from fastervit_mm.models import FasterViT
+
     model = build_arch(arch, **kwargs) if with_head else FasterViT(arch=arch, **kwargs)
     if state_dict:
         sd = load_published_layout(state_dict)

@@ -3,6 +3,7 @@
 ..., and compared pair by pair. The ratio of runs made a few seconds apart is robust to a machine
 whose load drifts over minutes; alternating the order keeps either command from always getting
 the cooler or the warmer slot."""
+
 import json
 import statistics
 import subprocess
@@ -22,6 +23,7 @@ class Run(NamedTuple):
         side: 0 for command A, 1 for command B.
         result: The JSON object the command printed last.
     """
+
     pair: int
     slot: int
     side: int
@@ -32,8 +34,9 @@ def _text(data) -> str:
     return data.decode(errors='replace') if isinstance(data, bytes) else (data or '')
 
 
-def run_json(cmd: List[str], timeout: Optional[float] = None,
-             key: str = 'median_ms') -> Dict[str, Any]:
+def run_json(
+    cmd: List[str], timeout: Optional[float] = None, key: str = 'median_ms'
+) -> Dict[str, Any]:
     """Run ``cmd`` (no shell); its last stdout line parsed as a JSON object.
 
     Args:
@@ -56,17 +59,21 @@ def run_json(cmd: List[str], timeout: Optional[float] = None,
     try:
         result = json.loads(lines[-1])
     except (IndexError, ValueError):
-        raise CommandError('its last stdout line is not JSON: '
-                           f'{lines[-1][:200] if lines else "(no output)"!r}', proc.stderr)
+        raise CommandError(
+            f'its last stdout line is not JSON: {lines[-1][:200] if lines else "(no output)"!r}',
+            proc.stderr,
+        )
     if not isinstance(result, dict) or not isinstance(result.get(key), (int, float)):
         raise CommandError(f'its JSON has no numeric {key}: {lines[-1][:200]}', proc.stderr)
     return result
 
 
-def alternate(commands: Sequence[List[str]],
-              pairs: int,
-              same_order: bool = False,
-              timeout: Optional[float] = None) -> Iterator[Run]:
+def alternate(
+    commands: Sequence[List[str]],
+    pairs: int,
+    same_order: bool = False,
+    timeout: Optional[float] = None,
+) -> Iterator[Run]:
     """Run commands A and B ``pairs`` times each, yielding each run as it ends.
 
     Args:
@@ -103,8 +110,9 @@ def by_side(runs: Sequence[Run], key: str = 'median_ms') -> List[List[float]]:
     return values
 
 
-def summarise(names: Sequence[str], medians: Sequence[Sequence[float]],
-              digits: int = 4) -> Dict[str, Any]:
+def summarise(
+    names: Sequence[str], medians: Sequence[Sequence[float]], digits: int = 4
+) -> Dict[str, Any]:
     """The summary of two commands' runs from ``medians[side][pair]`` (median_ms of each run, e.g.
     :func:`by_side` of :func:`alternate`'s runs).
 
@@ -115,9 +123,13 @@ def summarise(names: Sequence[str], medians: Sequence[Sequence[float]],
     """
     values = [b / a for a, b in zip(*medians)]
     return dict(
-        summary=True, names=list(names), pairs=len(values),
+        summary=True,
+        names=list(names),
+        pairs=len(values),
         median_ratio=round(statistics.median(values), digits),
         ratios=[round(r, digits) for r in values],
-        min_ratio=round(min(values), digits), max_ratio=round(max(values), digits),
+        min_ratio=round(min(values), digits),
+        max_ratio=round(max(values), digits),
         a_median_ms=round(statistics.median(medians[0]), 3),
-        b_median_ms=round(statistics.median(medians[1]), 3))
+        b_median_ms=round(statistics.median(medians[1]), 3),
+    )

@@ -9,6 +9,7 @@ data set of random images whose class is a random low-frequency pattern, so that
 decisions with learned margins; the agreement is then measured on held-out images of the same
 classes. This is a stand-in for a trained model, and is reported as such.
 """
+
 from typing import List, Tuple
 
 import torch
@@ -16,9 +17,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def synthetic_classes(n: int, num_classes: int, size: Tuple[int, int], seed: int = 0,
-                      pattern_seed: int = 0, amplitude: float = 1.) -> Tuple[torch.Tensor,
-                                                                              torch.Tensor]:
+def synthetic_classes(
+    n: int,
+    num_classes: int,
+    size: Tuple[int, int],
+    seed: int = 0,
+    pattern_seed: int = 0,
+    amplitude: float = 1.0,
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """``n`` images of ``size`` and their labels: class ``c`` is a random 3 x 4 x 4 pattern
     (drawn with ``pattern_seed``, so train and test sets share it) upsampled to ``size``, times
     ``amplitude``, plus standard normal noise (drawn with ``seed``). Labels cycle over classes.
@@ -26,8 +32,9 @@ def synthetic_classes(n: int, num_classes: int, size: Tuple[int, int], seed: int
     Returns:
         tuple: images ``(n, 3, H, W)`` float32 and labels ``(n, )`` int64.
     """
-    patterns = torch.randn(num_classes, 3, 4, 4,
-                           generator=torch.Generator().manual_seed(pattern_seed))
+    patterns = torch.randn(
+        num_classes, 3, 4, 4, generator=torch.Generator().manual_seed(pattern_seed)
+    )
     patterns = F.interpolate(patterns, size=tuple(size), mode='bilinear', align_corners=False)
     labels = torch.arange(n) % num_classes
     noise = torch.randn(n, 3, *size, generator=torch.Generator().manual_seed(seed))
@@ -36,19 +43,26 @@ def synthetic_classes(n: int, num_classes: int, size: Tuple[int, int], seed: int
 
 def batches(x: torch.Tensor, batch: int) -> List[torch.Tensor]:
     """``x`` split into contiguous batches along the first axis."""
-    return [x[i:i + batch].contiguous() for i in range(0, len(x), batch)]
+    return [x[i : i + batch].contiguous() for i in range(0, len(x), batch)]
 
 
 @torch.no_grad()
 def pooled_features(classifier: nn.Module, images: torch.Tensor, batch: int = 32) -> torch.Tensor:
     """``pool(backbone(x)[-1]).flatten(1)`` of a :class:`~.classifier.Classifier`, in float32."""
     classifier.eval()
-    return torch.cat([classifier.pool(classifier.backbone(x)[-1]).flatten(1)
-                      for x in batches(images, batch)])
+    return torch.cat(
+        [classifier.pool(classifier.backbone(x)[-1]).flatten(1) for x in batches(images, batch)]
+    )
 
 
-def fit_head(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-             steps: int = 300, lr: float = 1e-2, batch: int = 32) -> float:
+def fit_head(
+    classifier: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int = 300,
+    lr: float = 1e-2,
+    batch: int = 32,
+) -> float:
     """Train ``classifier.head`` (a linear layer) by full-batch Adam on cross-entropy over the
     pooled features of ``images``; the backbone is not changed.
 

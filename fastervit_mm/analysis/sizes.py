@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Input sizes of the analysis tools, always returned as ``(H, W)``."""
+
 import argparse
 import re
 from typing import Optional, Sequence, Tuple, Union
@@ -20,12 +21,14 @@ def parse_size(text: str) -> Tuple[int, int]:
     if size is None or min(size) < 1:
         raise argparse.ArgumentTypeError(
             f'{text!r}: give a size as N (a square) or HxW with positive integers, e.g. 224 or '
-            '800x1344')
+            '800x1344'
+        )
     return size
 
 
-def as_hw(shape: Optional[Union[int, str, Sequence[int]]],
-          default: Optional[Sequence[int]] = None) -> Optional[Tuple[int, int]]:
+def as_hw(
+    shape: Optional[Union[int, str, Sequence[int]]], default: Optional[Sequence[int]] = None
+) -> Optional[Tuple[int, int]]:
     """A size given as one int, ``'HxW'`` text or a sequence of one (a square) or two ints, as
     ``(H, W)``; ``default`` (the same forms) when ``shape`` is None.
 
@@ -38,7 +41,7 @@ def as_hw(shape: Optional[Union[int, str, Sequence[int]]],
     if isinstance(shape, str):
         return parse_size(shape)
     if isinstance(shape, int):
-        shape = (shape, )
+        shape = (shape,)
     shape = [int(s) for s in shape]
     if len(shape) not in (1, 2) or min(shape) < 1:
         raise ValueError(f'size {shape}: give one positive int (a square) or two (H W)')

@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The timing loop shared by every benchmark tool: untimed warm-up steps, then timed steps, each
 one synchronised with the device so that a CUDA step is timed to its end, not to its launch."""
+
 import statistics
 import time
 from typing import Any, Callable, List, NamedTuple, Optional, Union
@@ -15,6 +16,7 @@ class Timing(NamedTuple):
         times: Seconds of each timed step, in the order they ran.
         output: What the last step returned (e.g. detections to describe).
     """
+
     times: List[float]
     output: Any
 
@@ -35,10 +37,12 @@ def synchronize(device: Optional[Union[str, torch.device]] = None) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_steps(step: Callable[[], Any],
-               iters: int,
-               warmup: int = 0,
-               device: Optional[Union[str, torch.device]] = None) -> Timing:
+def time_steps(
+    step: Callable[[], Any],
+    iters: int,
+    warmup: int = 0,
+    device: Optional[Union[str, torch.device]] = None,
+) -> Timing:
     """Run ``step`` ``warmup`` times untimed, then ``iters`` times timed.
 
     Args:
@@ -68,11 +72,13 @@ def time_steps(step: Callable[[], Any],
     return Timing(times, output)
 
 
-def matmul_gflop_s(size: int = 2048,
-                   dtype: torch.dtype = torch.float32,
-                   iters: int = 5,
-                   warmup: int = 2,
-                   device: Optional[Union[str, torch.device]] = None) -> float:
+def matmul_gflop_s(
+    size: int = 2048,
+    dtype: torch.dtype = torch.float32,
+    iters: int = 5,
+    warmup: int = 2,
+    device: Optional[Union[str, torch.device]] = None,
+) -> float:
     """The rate of one ``size x size`` matrix product in ``dtype``, timed with :func:`time_steps`:
     the machine's practical peak for the benchmarks' achieved GFLOP/s (``2 * size**3`` floating
     point operations over the median step time, in GFLOP/s).
@@ -85,8 +91,7 @@ def matmul_gflop_s(size: int = 2048,
         device: Where they run; None for the CPU. Defaults to None.
     """
     gen = torch.Generator().manual_seed(0)
-    a, b = (torch.randn(size, size, generator=gen).to(device=device, dtype=dtype)
-            for _ in range(2))
+    a, b = (torch.randn(size, size, generator=gen).to(device=device, dtype=dtype) for _ in range(2))
     with torch.inference_mode():
         timing = time_steps(lambda: torch.mm(a, b), iters, warmup, device)
     return 2 * size**3 / timing.median / 1e9

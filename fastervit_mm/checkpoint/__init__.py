@@ -26,22 +26,53 @@ Importing this package changes nothing outside it. ``import fastervit_mm`` calls
    file and the cause when one cannot be read (skipped if ``mmengine.runner`` cannot be imported,
    e.g. without OpenCV).
 """
-from .loading import (CheckpointLoadError, StateDictReport, apply_load_pre_hooks, check_state_dict,
-                      extract_state_dict, load_pretrained, read_checkpoint,
-                      register_checkpoint_diagnostics, strip_wrapper_prefixes)
-from .published import (STALE_CACHE_KEYS, TOKENIZER_ALIAS, convert_official_state_dict,
-                        is_published_layout, published_to_backbone, published_to_classifier,
-                        to_published_layout)
+
+from .loading import (
+    CheckpointLoadError,
+    StateDictReport,
+    apply_load_pre_hooks,
+    check_state_dict,
+    extract_state_dict,
+    load_pretrained,
+    read_checkpoint,
+    register_checkpoint_diagnostics,
+    strip_wrapper_prefixes,
+)
+from .published import (
+    STALE_CACHE_KEYS,
+    TOKENIZER_ALIAS,
+    convert_official_state_dict,
+    is_published_layout,
+    published_to_backbone,
+    published_to_classifier,
+    to_published_layout,
+)
 from .safe_globals import allow_checkpoint_globals, checkpoint_safe_globals
 from .saving import TMP_MARK, atomic_write, remove_stale_temporaries
 
 __all__ = [
-    'CheckpointLoadError', 'StateDictReport', 'apply_load_pre_hooks', 'check_state_dict',
-    'extract_state_dict', 'load_pretrained', 'read_checkpoint', 'register_checkpoint_diagnostics',
-    'strip_wrapper_prefixes', 'STALE_CACHE_KEYS', 'TOKENIZER_ALIAS', 'convert_official_state_dict',
-    'is_published_layout', 'published_to_backbone', 'published_to_classifier',
-    'to_published_layout', 'allow_checkpoint_globals', 'checkpoint_safe_globals', 'TMP_MARK',
-    'atomic_write', 'remove_stale_temporaries', 'patch_checkpoint_loading'
+    'CheckpointLoadError',
+    'StateDictReport',
+    'apply_load_pre_hooks',
+    'check_state_dict',
+    'extract_state_dict',
+    'load_pretrained',
+    'read_checkpoint',
+    'register_checkpoint_diagnostics',
+    'strip_wrapper_prefixes',
+    'STALE_CACHE_KEYS',
+    'TOKENIZER_ALIAS',
+    'convert_official_state_dict',
+    'is_published_layout',
+    'published_to_backbone',
+    'published_to_classifier',
+    'to_published_layout',
+    'allow_checkpoint_globals',
+    'checkpoint_safe_globals',
+    'TMP_MARK',
+    'atomic_write',
+    'remove_stale_temporaries',
+    'patch_checkpoint_loading',
 ]
 
 _DIAGNOSTICS = []

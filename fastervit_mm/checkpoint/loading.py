@@ -23,6 +23,7 @@ message that names no file. This module provides:
 Nothing here knows a model class: what is FasterViT-specific (the published layout, naming the
 variant a file looks like) comes from :mod:`.published` and from the model being loaded into.
 """
+
 import os
 import os.path as osp
 import re
@@ -37,9 +38,15 @@ from mmengine.logging import print_log
 from .published import describe_fastervit_weights
 
 __all__ = [
-    'CheckpointLoadError', 'StateDictReport', 'read_checkpoint', 'extract_state_dict',
-    'strip_wrapper_prefixes', 'apply_load_pre_hooks', 'check_state_dict', 'load_pretrained',
-    'register_checkpoint_diagnostics'
+    'CheckpointLoadError',
+    'StateDictReport',
+    'read_checkpoint',
+    'extract_state_dict',
+    'strip_wrapper_prefixes',
+    'apply_load_pre_hooks',
+    'check_state_dict',
+    'load_pretrained',
+    'register_checkpoint_diagnostics',
 ]
 
 #: Keys holding the weights in a checkpoint dict, in the order they are tried.
@@ -62,8 +69,9 @@ class CheckpointLoadError(RuntimeError):
         report (StateDictReport, optional): The comparison with the model, when it got that far.
     """
 
-    def __init__(self, filename: str, message: str,
-                 report: Optional['StateDictReport'] = None) -> None:
+    def __init__(
+        self, filename: str, message: str, report: Optional['StateDictReport'] = None
+    ) -> None:
         super().__init__(f'{filename}: {message}')
         self.filename = filename
         self.report = report
@@ -78,6 +86,7 @@ class StateDictReport(NamedTuple):
         missing (list[str]): Model keys absent from the checkpoint (optional ones excluded).
         unexpected (list[str]): Checkpoint keys the model does not have.
     """
+
     matched: List[str]
     shape_mismatches: List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]]
     missing: List[str]
@@ -91,15 +100,23 @@ class StateDictReport(NamedTuple):
         """The first ``show`` problems of each kind, one per line."""
         lines = [f'{len(self.matched)} keys match']
         if self.shape_mismatches:
-            lines.append(f'{len(self.shape_mismatches)} shape mismatches, first: ' + '; '.join(
-                f'{k}: checkpoint {list(a)} vs model {list(b)}'
-                for k, a, b in self.shape_mismatches[:show]))
+            lines.append(
+                f'{len(self.shape_mismatches)} shape mismatches, first: '
+                + '; '.join(
+                    f'{k}: checkpoint {list(a)} vs model {list(b)}'
+                    for k, a, b in self.shape_mismatches[:show]
+                )
+            )
         if self.missing:
-            lines.append(f'{len(self.missing)} model keys missing from the checkpoint, first: '
-                         f'{self.missing[:show]}')
+            lines.append(
+                f'{len(self.missing)} model keys missing from the checkpoint, first: '
+                f'{self.missing[:show]}'
+            )
         if self.unexpected:
-            lines.append(f'{len(self.unexpected)} checkpoint keys unknown to the model, first: '
-                         f'{self.unexpected[:show]}')
+            lines.append(
+                f'{len(self.unexpected)} checkpoint keys unknown to the model, first: '
+                f'{self.unexpected[:show]}'
+            )
         return '\n  '.join(lines)
 
 
@@ -116,15 +133,19 @@ def _file_problem(path: str) -> str:
             with zipfile.ZipFile(path) as zf:
                 bad = zf.testzip()
         except (zipfile.BadZipFile, OSError) as err:
-            return (f'the file ({size} bytes) is truncated or corrupt: its zip directory '
-                    f'cannot be read ({err}); it was probably cut off while being written or '
-                    'downloaded')
+            return (
+                f'the file ({size} bytes) is truncated or corrupt: its zip directory '
+                f'cannot be read ({err}); it was probably cut off while being written or '
+                'downloaded'
+            )
         if bad is not None:
             return f'the file ({size} bytes) is corrupt: member {bad!r} fails its CRC check'
         return ''
     if magic[:1] != b'\x80':  # neither zip nor a legacy pickle
-        return (f'the file ({size} bytes) is not a PyTorch checkpoint (it starts with '
-                f'{magic!r}); e.g. an HTML error page saved instead of the weights')
+        return (
+            f'the file ({size} bytes) is not a PyTorch checkpoint (it starts with '
+            f'{magic!r}); e.g. an HTML error page saved instead of the weights'
+        )
     return ''
 
 
@@ -144,11 +165,14 @@ def read_checkpoint(filename: str, map_location: Any = 'cpu', logger: Any = None
         CheckpointLoadError: The file exists but cannot be loaded; the message says why.
     """
     from mmengine.runner.checkpoint import CheckpointLoader
+
     filename = str(filename)
     local = _local_path(filename)
     if local is not None and not osp.isfile(local):
-        raise FileNotFoundError(f'checkpoint {filename} not found' +
-                                ('' if osp.isabs(local) else f' (cwd: {os.getcwd()})'))
+        raise FileNotFoundError(
+            f'checkpoint {filename} not found'
+            + ('' if osp.isabs(local) else f' (cwd: {os.getcwd()})')
+        )
     if local is not None:
         return _load_local(local, map_location)
     try:
@@ -156,8 +180,9 @@ def read_checkpoint(filename: str, map_location: Any = 'cpu', logger: Any = None
     except (FileNotFoundError, CheckpointLoadError):
         raise
     except Exception as err:
-        raise CheckpointLoadError(filename, f'cannot be loaded: {type(err).__name__}: {err}') \
-            from err
+        raise CheckpointLoadError(
+            filename, f'cannot be loaded: {type(err).__name__}: {err}'
+        ) from err
 
 
 def _local_path(filename: str) -> Optional[str]:
@@ -175,9 +200,11 @@ def _load_local(path: str, map_location: Any) -> Any:
         if not problem:
             problem = f'cannot be loaded: {type(err).__name__}: {str(err).strip()}'
             if 'weights_only' in str(err).lower() or 'Weights only load' in str(err):
-                problem += ('\n  If you trust the file, set TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 '
-                            'or load it once with torch.load(path, weights_only=False) and '
-                            'save its state_dict.')
+                problem += (
+                    '\n  If you trust the file, set TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 '
+                    'or load it once with torch.load(path, weights_only=False) and '
+                    'save its state_dict.'
+                )
         else:
             problem += f' ({type(err).__name__}: {str(err).strip()[:200]})'
         others = _other_checkpoints(path)
@@ -190,8 +217,11 @@ def _other_checkpoints(path: str) -> List[str]:
     """Names of the other ``*.pth`` files next to ``path`` (newest first, at most 5)."""
     folder = osp.dirname(path) or '.'
     try:
-        names = [n for n in os.listdir(folder)
-                 if n.endswith(('.pth', '.pt', '.pth.tar')) and n != osp.basename(path)]
+        names = [
+            n
+            for n in os.listdir(folder)
+            if n.endswith(('.pth', '.pt', '.pth.tar')) and n != osp.basename(path)
+        ]
     except OSError:
         return []
     names.sort(key=lambda n: osp.getmtime(osp.join(folder, n)), reverse=True)
@@ -212,14 +242,18 @@ def register_checkpoint_diagnostics() -> None:
     (:func:`~fastervit_mm.checkpoint.patch_checkpoint_loading`).
     """
     from mmengine.runner.checkpoint import CheckpointLoader
+
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_checked, force=True)
 
 
 # --------------------------------------------------------------------------- unwrapping
 def _is_state_dict(obj: Any) -> bool:
-    return isinstance(obj, Mapping) and len(obj) > 0 and all(
-        isinstance(k, str) for k in obj) and any(isinstance(v, torch.Tensor)
-                                                  for v in obj.values())
+    return (
+        isinstance(obj, Mapping)
+        and len(obj) > 0
+        and all(isinstance(k, str) for k in obj)
+        and any(isinstance(v, torch.Tensor) for v in obj.values())
+    )
 
 
 def extract_state_dict(checkpoint: Any, prefer_ema: bool = False) -> Tuple[Dict[str, Any], str]:
@@ -235,19 +269,30 @@ def extract_state_dict(checkpoint: Any, prefer_ema: bool = False) -> Tuple[Dict[
     Raises:
         ValueError: No tensors found; the message lists the top-level keys.
     """
-    order = EMA_STATE_DICT_KEYS + STATE_DICT_KEYS if prefer_ema else \
-        STATE_DICT_KEYS + EMA_STATE_DICT_KEYS
+    order = (
+        EMA_STATE_DICT_KEYS + STATE_DICT_KEYS
+        if prefer_ema
+        else STATE_DICT_KEYS + EMA_STATE_DICT_KEYS
+    )
     obj, path = checkpoint, []
     for _ in range(3):  # nested wrappers, e.g. {'model': {'state_dict': ...}}
-        key = next((k for k in order if isinstance(obj, Mapping)
-                    and isinstance(obj.get(k), Mapping) and obj[k]), None)
+        key = next(
+            (
+                k
+                for k in order
+                if isinstance(obj, Mapping) and isinstance(obj.get(k), Mapping) and obj[k]
+            ),
+            None,
+        )
         if key is None:
             break
         obj, path = obj[key], path + [key]
     if not _is_state_dict(obj):
         top = list(checkpoint)[:10] if isinstance(checkpoint, Mapping) else type(checkpoint)
-        raise ValueError(f'no state dict found: top-level keys {top}; expected tensors at the '
-                         f'top level or under one of {list(order)}')
+        raise ValueError(
+            f'no state dict found: top-level keys {top}; expected tensors at the '
+            f'top level or under one of {list(order)}'
+        )
     state_dict = strip_wrapper_prefixes(obj)
     return state_dict, '.'.join(path) or '<top level>'
 
@@ -260,14 +305,15 @@ def strip_wrapper_prefixes(state_dict: Mapping[str, Any]) -> Dict[str, Any]:
         changed = False
         for prefix in WRAPPER_PREFIXES:
             if all(k.startswith(prefix) for k in sd):
-                sd = OrderedDict((k[len(prefix):], v) for k, v in sd.items())
+                sd = OrderedDict((k[len(prefix) :], v) for k, v in sd.items())
                 sd = OrderedDict((k, v) for k, v in sd.items() if k not in EMA_BOOKKEEPING_KEYS)
                 changed = True
     return sd
 
 
-def _select_prefix(state_dict: Dict[str, Any], prefix: Optional[str],
-                   model_keys: Sequence[str], filename: str) -> Dict[str, Any]:
+def _select_prefix(
+    state_dict: Dict[str, Any], prefix: Optional[str], model_keys: Sequence[str], filename: str
+) -> Dict[str, Any]:
     """Keep the keys under ``prefix`` (e.g. ``'backbone.'``) without it.
 
     With no prefix given, ``backbone.`` is taken automatically when the file is a whole
@@ -275,18 +321,22 @@ def _select_prefix(state_dict: Dict[str, Any], prefix: Optional[str],
     """
     if prefix is None:
         if not set(model_keys) & set(state_dict) and any(
-                k.startswith('backbone.') for k in state_dict):
+            k.startswith('backbone.') for k in state_dict
+        ):
             prefix = 'backbone.'
             print_log(f'{filename}: taking the weights under "backbone."', logger='current')
         else:
             return state_dict
     if prefix and not prefix.endswith('.'):
         prefix += '.'
-    selected = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
-                           if k.startswith(prefix))
+    selected = OrderedDict(
+        (k[len(prefix) :], v) for k, v in state_dict.items() if k.startswith(prefix)
+    )
     if not selected:
-        raise CheckpointLoadError(filename, f'no key starts with prefix {prefix!r}; first keys: '
-                                  f'{list(state_dict)[:_SHOW]}')
+        raise CheckpointLoadError(
+            filename,
+            f'no key starts with prefix {prefix!r}; first keys: {list(state_dict)[:_SHOW]}',
+        )
     return selected
 
 
@@ -302,9 +352,9 @@ def apply_load_pre_hooks(model: nn.Module, state_dict: Mapping[str, Any]) -> Dic
     return sd
 
 
-def check_state_dict(model: nn.Module,
-                     state_dict: Mapping[str, Any],
-                     optional: Sequence[str] = ()) -> StateDictReport:
+def check_state_dict(
+    model: nn.Module, state_dict: Mapping[str, Any], optional: Sequence[str] = ()
+) -> StateDictReport:
     """Compare ``state_dict`` (after the model's pre-hooks) with the model's own.
 
     Args:
@@ -328,7 +378,7 @@ def check_state_dict(model: nn.Module,
             continue
         theirs = converted[key]
         if not isinstance(theirs, torch.Tensor):
-            mismatched.append((key, (type(theirs).__name__, ), tuple(value.shape)))
+            mismatched.append((key, (type(theirs).__name__,), tuple(value.shape)))
         elif tuple(theirs.shape) != tuple(value.shape):
             mismatched.append((key, tuple(theirs.shape), tuple(value.shape)))
         else:
@@ -355,13 +405,15 @@ def _checkpoint_identity(checkpoint: Any, state_dict: Mapping[str, Any], model: 
     return ', '.join(hints)
 
 
-def load_pretrained(model: nn.Module,
-                    filename: str,
-                    prefix: Optional[str] = None,
-                    map_location: Any = 'cpu',
-                    strict: bool = True,
-                    optional: Sequence[str] = (),
-                    prefer_ema: bool = False) -> StateDictReport:
+def load_pretrained(
+    model: nn.Module,
+    filename: str,
+    prefix: Optional[str] = None,
+    map_location: Any = 'cpu',
+    strict: bool = True,
+    optional: Sequence[str] = (),
+    prefer_ema: bool = False,
+) -> StateDictReport:
     """Load pretrained weights into ``model``, or raise an error that names what does not fit.
 
     Args:
@@ -399,14 +451,18 @@ def load_pretrained(model: nn.Module,
         if identity:
             message += f'\n  The checkpoint: {identity}.'
         if not report.matched:
-            message += (f'\n  No key matches: is it a {what} checkpoint? First checkpoint keys: '
-                        f'{list(state_dict)[:_SHOW]}; first model keys: '
-                        f'{list(model.state_dict())[:_SHOW]}.')
+            message += (
+                f'\n  No key matches: is it a {what} checkpoint? First checkpoint keys: '
+                f'{list(state_dict)[:_SHOW]}; first model keys: '
+                f'{list(model.state_dict())[:_SHOW]}.'
+            )
         elif report.shape_mismatches:
             message += '\n  Check that the arch of the config is the one the file was trained as.'
         raise CheckpointLoadError(filename, message, report)
     model.load_state_dict(apply_load_pre_hooks(model, state_dict), strict=False)
-    print_log(f'loaded {len(report.matched)} tensors from {filename} ("{source}")'
-              + ('' if report.ok else f'; not strict:\n  {report.describe()}'),
-              logger='current')
+    print_log(
+        f'loaded {len(report.matched)} tensors from {filename} ("{source}")'
+        + ('' if report.ok else f'; not strict:\n  {report.describe()}'),
+        logger='current',
+    )
     return report

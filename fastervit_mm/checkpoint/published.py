@@ -23,13 +23,19 @@ model (``tools/analysis/benchmark_backbone.py --implementation published``).
 
 Only torch-free dict manipulation: importable without mmengine and without the models.
 """
+
 import re
 from typing import Any, Dict, Mapping, MutableMapping, Optional
 
 __all__ = [
-    'STALE_CACHE_KEYS', 'TOKENIZER_ALIAS', 'published_to_backbone', 'is_published_layout',
-    'published_to_classifier', 'convert_official_state_dict', 'to_published_layout',
-    'describe_fastervit_weights'
+    'STALE_CACHE_KEYS',
+    'TOKENIZER_ALIAS',
+    'published_to_backbone',
+    'is_published_layout',
+    'published_to_classifier',
+    'convert_official_state_dict',
+    'to_published_layout',
+    'describe_fastervit_weights',
 ]
 
 #: Last key components of the published model's geometry caches (recomputed, never loaded).
@@ -40,9 +46,9 @@ TOKENIZER_ALIAS = ('.to_global_feature.pos.', '.pos_embed.')
 _PUBLISHED_ROOTS = ('patch_embed', 'levels', 'norm', 'head')
 
 
-def published_to_backbone(state_dict: MutableMapping[str, Any],
-                          prefix: str = '',
-                          keep_norm: bool = True) -> MutableMapping[str, Any]:
+def published_to_backbone(
+    state_dict: MutableMapping[str, Any], prefix: str = '', keep_norm: bool = True
+) -> MutableMapping[str, Any]:
     """Map, in place, the published keys under ``prefix`` to a FasterViT backbone's.
 
     Drops the position-bias caches and ``head.*``; the initialiser alias fills ``pos_embed``
@@ -59,7 +65,7 @@ def published_to_backbone(state_dict: MutableMapping[str, Any],
     """
     alias, name = TOKENIZER_ALIAS
     for key in [k for k in state_dict if k.startswith(prefix)]:
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if rest.rsplit('.', 1)[-1] in STALE_CACHE_KEYS or rest.startswith('head.'):
             state_dict.pop(key)
         elif alias in key:
@@ -68,20 +74,22 @@ def published_to_backbone(state_dict: MutableMapping[str, Any],
         elif rest.startswith('norm.'):
             value = state_dict.pop(key)
             if keep_norm:
-                state_dict.setdefault(f'{prefix}norm3.{rest[len("norm."):]}', value)
+                state_dict.setdefault(f'{prefix}norm3.{rest[len("norm.") :]}', value)
     return state_dict
 
 
 def is_published_layout(state_dict: Mapping[str, Any], prefix: str = '') -> bool:
     """Whether the keys under ``prefix`` are a published classifier's (``levels.*`` at the top,
     no ``backbone.*``) rather than an mmpretrain classifier's."""
-    names = [k[len(prefix):] for k in state_dict if k.startswith(prefix)]
+    names = [k[len(prefix) :] for k in state_dict if k.startswith(prefix)]
     return any(n.startswith('levels.') for n in names) and not any(
-        n.startswith('backbone.') for n in names)
+        n.startswith('backbone.') for n in names
+    )
 
 
-def published_to_classifier(state_dict: MutableMapping[str, Any],
-                            prefix: str = '') -> MutableMapping[str, Any]:
+def published_to_classifier(
+    state_dict: MutableMapping[str, Any], prefix: str = ''
+) -> MutableMapping[str, Any]:
     """Move, in place, a published classifier's keys under ``prefix`` to an mmpretrain
     ``ImageClassifier``'s: ``backbone.*`` and the ``LinearClsHead``'s ``head.fc.*``.
 
@@ -95,17 +103,19 @@ def published_to_classifier(state_dict: MutableMapping[str, Any],
     if not is_published_layout(state_dict, prefix):
         return state_dict
     for key in [k for k in state_dict if k.startswith(prefix)]:
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if rest.split('.', 1)[0] not in _PUBLISHED_ROOTS:
             continue
-        target = f'head.fc.{rest[len("head."):]}' if rest.startswith('head.') else \
-            f'backbone.{rest}'
+        target = (
+            f'head.fc.{rest[len("head.") :]}' if rest.startswith('head.') else f'backbone.{rest}'
+        )
         state_dict[prefix + target] = state_dict.pop(key)
     return published_to_backbone(state_dict, prefix + 'backbone.')
 
 
-def convert_official_state_dict(state_dict: Mapping[str, Any],
-                                backbone_only: bool = False) -> Dict[str, Any]:
+def convert_official_state_dict(
+    state_dict: Mapping[str, Any], backbone_only: bool = False
+) -> Dict[str, Any]:
     """Convert published FasterViT weights offline to this package's names (a new dict).
 
     Loading does not need this (the pre-hooks map on the fly); it writes a clean file.
@@ -124,8 +134,7 @@ def convert_official_state_dict(state_dict: Mapping[str, Any],
     for key in ('state_dict', 'model'):
         if isinstance(state_dict.get(key), Mapping):
             state_dict = state_dict[key]
-    sd = {(k[len('module.'):] if k.startswith('module.') else k): v
-          for k, v in state_dict.items()}
+    sd = {(k[len('module.') :] if k.startswith('module.') else k): v for k, v in state_dict.items()}
     if backbone_only:
         return published_to_backbone(sd)
     return published_to_classifier(sd)
@@ -142,19 +151,20 @@ def to_published_layout(state_dict: Mapping[str, Any]) -> Dict[str, Any]:
     alias, name = TOKENIZER_ALIAS
     out = {}
     for key, value in state_dict.items():
-        key = key[len('backbone.'):] if key.startswith('backbone.') else key
+        key = key[len('backbone.') :] if key.startswith('backbone.') else key
         if key.startswith('norm3.'):
-            key = 'norm.' + key[len('norm3.'):]
+            key = 'norm.' + key[len('norm3.') :]
         elif key.startswith('head.fc.'):
-            key = 'head.' + key[len('head.fc.'):]
+            key = 'head.' + key[len('head.fc.') :]
         out[key] = value
         if '.global_tokenizer' + name in key:
             out[key.replace(name, alias)] = value
     return out
 
 
-def describe_fastervit_weights(state_dict: Mapping[str, Any],
-                               arch_zoo: Optional[Mapping[str, Mapping]] = None) -> str:
+def describe_fastervit_weights(
+    state_dict: Mapping[str, Any], arch_zoo: Optional[Mapping[str, Mapping]] = None
+) -> str:
     """'the weights look like dim=.., in_dim=.., depths=[..] (<variant>)' for FasterViT weights
     (either layout, no prefix), or '' for anything else.
 
@@ -170,12 +180,19 @@ def describe_fastervit_weights(state_dict: Mapping[str, Any],
         return ''
     depths = []
     for i in range(4):
-        blocks = {int(m.group(1)) for k in state_dict
-                  for m in [re.match(rf'levels\.{i}\.blocks\.(\d+)\.', k)] if m}
+        blocks = {
+            int(m.group(1))
+            for k in state_dict
+            for m in [re.match(rf'levels\.{i}\.blocks\.(\d+)\.', k)]
+            if m
+        }
         depths.append(max(blocks) + 1 if blocks else 0)
     text = f'the weights look like dim={dim}, in_dim={in_dim}, depths={depths}'
-    names = [n for n, a in (arch_zoo or {}).items()
-             if (a['dim'], a['in_dim'], list(a['depths'])) == (dim, in_dim, depths)]
+    names = [
+        n
+        for n, a in (arch_zoo or {}).items()
+        if (a['dim'], a['in_dim'], list(a['depths'])) == (dim, in_dim, depths)
+    ]
     if names:
         text += f' ({" / ".join(names[:3])})'
     return text

@@ -16,6 +16,7 @@ allow-listed. Two of them are builtins that must not be allowed as they are:
   empty data buffer as ``bytes()`` (protocol 2 writes non-empty bytes through ``_codecs.encode``,
   which torch allows); the name is mapped to :func:`_empty_bytes`, which builds only ``b''``.
 """
+
 import argparse
 import pickle
 from typing import Any, Callable, List
@@ -35,7 +36,8 @@ def _refuse(call: str) -> pickle.UnpicklingError:
         f'refusing {call} while loading a checkpoint with weights_only=True: fastervit_mm only '
         "allows the statistics methods of mmengine.logging.HistoryBuffer and bytes() (an empty "
         "numpy array's data). If you trust the file, load it with "
-        'torch.load(path, weights_only=False).')
+        'torch.load(path, weights_only=False).'
+    )
 
 
 def _history_buffer_getattr(obj: Any, name: str, *default: Any) -> Any:
@@ -45,8 +47,12 @@ def _history_buffer_getattr(obj: Any, name: str, *default: Any) -> Any:
         pickle.UnpicklingError: for any other object or attribute, naming both.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and not name.startswith('_') and callable(
-            getattr(HistoryBuffer, name, None)):
+
+    if (
+        obj is HistoryBuffer
+        and not name.startswith('_')
+        and callable(getattr(HistoryBuffer, name, None))
+    ):
         return getattr(obj, name, *default)
     raise _refuse(f'getattr({getattr(obj, "__name__", type(obj).__name__)!r}, {name!r})')
 
@@ -70,6 +76,7 @@ def checkpoint_safe_globals() -> List[Any]:
         ``(replacement, 'module.name')`` pairs).
     """
     from mmengine.logging import HistoryBuffer
+
     np_core = getattr(np, '_core', None) or np.core  # numpy 2 renamed numpy.core to numpy._core
     safe: List[Any] = [
         HistoryBuffer,

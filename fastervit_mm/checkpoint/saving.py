@@ -7,6 +7,7 @@ with :func:`os.replace` (atomic on POSIX and Windows) and syncs the directory en
 :func:`remove_stale_temporaries` deletes what killed writers left behind. The mmengine side (a
 file backend and ``AtomicCheckpointHook``) is in :mod:`fastervit_mm.engine.checkpoint`.
 """
+
 import os
 import os.path as osp
 import secrets
@@ -32,8 +33,9 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, memoryview, str],
-                 fsync: bool = True) -> None:
+def atomic_write(
+    path: Union[str, os.PathLike], data: Union[bytes, memoryview, str], fsync: bool = True
+) -> None:
     """Write ``data`` to ``path`` so that ``path`` holds either the old or the complete new data.
 
     Args:
@@ -47,8 +49,7 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, memoryview, s
         data = data.encode('utf-8')
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder,
-                   f'.{osp.basename(path)}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}')
+    tmp = osp.join(folder, f'.{osp.basename(path)}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}')
     # os.open with 0o666 leaves the permissions to the umask, as open() would (mkstemp: 0o600)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
     try:

@@ -5,6 +5,7 @@ The three embedded datasets draw the same four shapes, each class in its own col
 backgrounds; what they share lives here. Every function draws only from the
 ``numpy.random.Generator`` it is given, so the datasets stay byte-identical for a seed.
 """
+
 from typing import Sequence, Tuple
 
 import cv2
@@ -20,8 +21,9 @@ SHAPE_COLOURS = [(220, 40, 40), (40, 170, 60), (40, 90, 230), (240, 190, 20)]
 _NUM_VERTICES = {'square': 4, 'triangle': 3}
 
 
-def shape_mask(shape: str, center: Tuple[float, float], radius: float, angle: float,
-               size: Tuple[int, int]) -> np.ndarray:
+def shape_mask(
+    shape: str, center: Tuple[float, float], radius: float, angle: float, size: Tuple[int, int]
+) -> np.ndarray:
     """A filled ``uint8`` mask (0/1) of one shape.
 
     Args:

@@ -23,6 +23,7 @@ Layout written by :func:`make_synthetic_ade20k` (mirrors ``ADEChallengeData2016`
     <out_dir>/annotations/training/ADE_train_00000001.png ...
     <out_dir>/annotations/validation/ADE_val_00000001.png ...
 """
+
 import os
 import os.path as osp
 from typing import Dict, Sequence, Tuple
@@ -33,32 +34,47 @@ from PIL import Image
 
 from .drawing import SHAPE_COLOURS, SHAPES, add_noise, jitter, shape_mask
 
-__all__ = ['SYNTHETIC_ADE_METAINFO', 'draw_seg_scene', 'make_synthetic_ade20k',
-           'SEG_DEMO_DATA_HINT']
+__all__ = [
+    'SYNTHETIC_ADE_METAINFO',
+    'draw_seg_scene',
+    'make_synthetic_ade20k',
+    'SEG_DEMO_DATA_HINT',
+]
 
 #: Class names (annotation values 1..N; 0 is "other") and the label colours used to show them
 #: (annotation PNG palette, prediction pictures): unlike the colours the scenes are drawn in, so a
 #: blended prediction shows what the model decided.
 SYNTHETIC_ADE_METAINFO = dict(
     classes=('sky', 'ground') + tuple(SHAPES),
-    palette=[(70, 70, 180), (150, 220, 90), (255, 0, 255), (255, 140, 0), (0, 230, 230),
-             (160, 40, 0)])
+    palette=[
+        (70, 70, 180),
+        (150, 220, 90),
+        (255, 0, 255),
+        (255, 140, 0),
+        (0, 230, 230),
+        (160, 40, 0),
+    ],
+)
 #: The mean RGB colour each class is drawn in (the shapes: those of the synthetic COCO data).
 _DRAW_COLOURS = [(135, 190, 235), (140, 105, 70)] + [tuple(c) for c in SHAPE_COLOURS]
 
 #: How to make the dataset, for error messages (``{root}`` is the missing data root).
-SEG_DEMO_DATA_HINT = ('the synthetic ADE20K-format dataset is made with '
-                      '`python tools/misc/make_demo_data.py seg --out {root}`')
+SEG_DEMO_DATA_HINT = (
+    'the synthetic ADE20K-format dataset is made with '
+    '`python tools/misc/make_demo_data.py seg --out {root}`'
+)
 
 _SPLITS = (('training', 'train'), ('validation', 'val'))
 
 
-def draw_seg_scene(rng: np.random.Generator,
-                   size: Tuple[int, int] = (128, 128),
-                   num_objects: Tuple[int, int] = (2, 5),
-                   radius: Tuple[float, float] = (10., 28.),
-                   num_other: Tuple[int, int] = (0, 2),
-                   noise: float = 6.) -> Tuple[np.ndarray, np.ndarray]:
+def draw_seg_scene(
+    rng: np.random.Generator,
+    size: Tuple[int, int] = (128, 128),
+    num_objects: Tuple[int, int] = (2, 5),
+    radius: Tuple[float, float] = (10.0, 28.0),
+    num_other: Tuple[int, int] = (0, 2),
+    noise: float = 6.0,
+) -> Tuple[np.ndarray, np.ndarray]:
     """Draw one scene and its label map.
 
     Args:
@@ -77,21 +93,32 @@ def draw_seg_scene(rng: np.random.Generator,
     colours = _DRAW_COLOURS
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     # Stuff: sky above a wavy horizon, ground below, each a vertical gradient of its colour.
-    horizon = (rng.uniform(0.3, 0.7) * h + rng.uniform(0, 0.08) * h *
-               np.sin(2 * np.pi * rng.uniform(0.5, 2.) * xx[0] / w + rng.uniform(0, 2 * np.pi)))
+    horizon = rng.uniform(0.3, 0.7) * h + rng.uniform(0, 0.08) * h * np.sin(
+        2 * np.pi * rng.uniform(0.5, 2.0) * xx[0] / w + rng.uniform(0, 2 * np.pi)
+    )
     sky = yy < horizon[None, :]
     label = np.where(sky, 1, 2).astype(np.uint8)
-    label[np.abs(yy - horizon[None, :]) < 1.] = 0  # the horizon itself is "other"
+    label[np.abs(yy - horizon[None, :]) < 1.0] = 0  # the horizon itself is "other"
     t = (yy / h)[..., None]
-    img = np.where(sky[..., None],
-                   jitter(rng, colours[0], 20) * (0.85 + 0.3 * t),
-                   jitter(rng, colours[1], 20) * (1.15 - 0.3 * t)).astype(np.float32)
+    img = np.where(
+        sky[..., None],
+        jitter(rng, colours[0], 20) * (0.85 + 0.3 * t),
+        jitter(rng, colours[1], 20) * (1.15 - 0.3 * t),
+    ).astype(np.float32)
     # "Other": grey ellipses behind the shapes, unlabelled like ADE20K's 0.
     for _ in range(int(rng.integers(num_other[0], num_other[1] + 1))):
         mask = np.zeros(size, np.uint8)
         axes = tuple(int(a) for a in rng.uniform(radius[0], radius[1], 2))
-        cv2.ellipse(mask, (int(rng.uniform(0, w)), int(rng.uniform(0, h))), axes,
-                    float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        cv2.ellipse(
+            mask,
+            (int(rng.uniform(0, w)), int(rng.uniform(0, h))),
+            axes,
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            1,
+            -1,
+        )
         grey = rng.uniform(60, 200)
         img[mask.astype(bool)] = jitter(rng, (grey, grey, grey), 8)
         label[mask.astype(bool)] = 0
@@ -113,12 +140,14 @@ def _annotation_palette() -> list:
     return [v for c in colours for v in c]
 
 
-def make_synthetic_ade20k(out_dir: str,
-                          num_train: int = 400,
-                          num_val: int = 100,
-                          size: Sequence[int] = (128, 128),
-                          seed: int = 0,
-                          **scene_kwargs) -> Dict[str, int]:
+def make_synthetic_ade20k(
+    out_dir: str,
+    num_train: int = 400,
+    num_val: int = 100,
+    size: Sequence[int] = (128, 128),
+    seed: int = 0,
+    **scene_kwargs,
+) -> Dict[str, int]:
     """Write the synthetic ADE20K-format dataset; see the module docstring for the layout.
 
     Args:
@@ -145,8 +174,9 @@ def make_synthetic_ade20k(out_dir: str,
         for i in range(1, count + 1):
             img, label = draw_seg_scene(rng, size, **scene_kwargs)
             name = f'ADE_{prefix}_{i:08d}'
-            cv2.imwrite(osp.join(img_dir, name + '.jpg'), img[..., ::-1],
-                        [cv2.IMWRITE_JPEG_QUALITY, 95])
+            cv2.imwrite(
+                osp.join(img_dir, name + '.jpg'), img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95]
+            )
             ann = Image.frombytes('P', (size[1], size[0]), np.ascontiguousarray(label).tobytes())
             ann.putpalette(palette)
             ann.save(osp.join(ann_dir, name + '.png'))
@@ -171,8 +201,10 @@ if ADE20KDataset is not None:
         naming the path and how to make the data, when a directory is missing or empty.
         """
 
-        METAINFO = dict(classes=SYNTHETIC_ADE_METAINFO['classes'],
-                        palette=[list(c) for c in SYNTHETIC_ADE_METAINFO['palette']])
+        METAINFO = dict(
+            classes=SYNTHETIC_ADE_METAINFO['classes'],
+            palette=[list(c) for c in SYNTHETIC_ADE_METAINFO['palette']],
+        )
 
         def load_data_list(self) -> list:
             root = self.data_root or ''
@@ -182,13 +214,15 @@ if ADE20KDataset is not None:
                     raise FileNotFoundError(
                         f'{type(self).__name__}: data_prefix.{key} directory {path!r} does not '
                         f'exist (data_root={root!r}, working directory {os.getcwd()!r}); '
-                        + SEG_DEMO_DATA_HINT.format(root=root or '<data_root>'))
+                        + SEG_DEMO_DATA_HINT.format(root=root or '<data_root>')
+                    )
             data_list = super().load_data_list()
             if not data_list:
                 raise FileNotFoundError(
                     f'{type(self).__name__}: no {self.img_suffix} images under '
                     f'{self.data_prefix.get("img_path")!r}; '
-                    + SEG_DEMO_DATA_HINT.format(root=root or '<data_root>'))
+                    + SEG_DEMO_DATA_HINT.format(root=root or '<data_root>')
+                )
             return data_list
 
     __all__.append('SyntheticADE20KDataset')

@@ -17,18 +17,20 @@ files; 2800 images of 64x64 take a few seconds. :class:`SyntheticShapeDataset` w
 use; ``tools/misc/make_demo_data.py cls`` writes them beforehand (``tools/train.py`` checks that
 dataset paths exist before it starts).
 """
+
 import json
 import os
 import os.path as osp
 import shutil
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fastervit_mm.registry import DATASETS
+
 from .drawing import SHAPES, add_noise, gradient_background, shape_mask
 
 __all__ = ['SHAPE_CLASSES', 'draw_shape', 'make_synthetic_cls', 'SyntheticShapeDataset']
@@ -38,11 +40,13 @@ SHAPE_CLASSES: Tuple[str, ...] = SHAPES
 _META = 'meta.json'
 
 
-def draw_shape(rng: np.random.Generator,
-               label: int,
-               size: Tuple[int, int] = (64, 64),
-               radius: Tuple[float, float] = (0.18, 0.42),
-               noise: float = 8.) -> np.ndarray:
+def draw_shape(
+    rng: np.random.Generator,
+    label: int,
+    size: Tuple[int, int] = (64, 64),
+    radius: Tuple[float, float] = (0.18, 0.42),
+    noise: float = 8.0,
+) -> np.ndarray:
     """Draw one image (RGB ``uint8``) holding one shape of class ``label``.
 
     Args:
@@ -66,11 +70,13 @@ def draw_shape(rng: np.random.Generator,
     return add_noise(rng, img, noise)
 
 
-def make_synthetic_cls(out_dir: str,
-                       num_train: int = 800,
-                       num_val: int = 200,
-                       size: Sequence[int] = (64, 64),
-                       seed: int = 0) -> Dict[str, str]:
+def make_synthetic_cls(
+    out_dir: str,
+    num_train: int = 800,
+    num_val: int = 200,
+    size: Sequence[int] = (64, 64),
+    seed: int = 0,
+) -> Dict[str, str]:
     """Write the dataset (both splits, balanced classes); see the module docstring for the layout.
 
     Returns:
@@ -87,8 +93,13 @@ def make_synthetic_cls(out_dir: str,
             img = draw_shape(rng, label, size)
             path = osp.join(out_dir, split, SHAPE_CLASSES[label], f'{i:06d}.png')
             cv2.imwrite(path, img[..., ::-1])
-    meta = dict(num_train=num_train, num_val=num_val, size=list(size), seed=seed,
-                classes=list(SHAPE_CLASSES))
+    meta = dict(
+        num_train=num_train,
+        num_val=num_val,
+        size=list(size),
+        seed=seed,
+        classes=list(SHAPE_CLASSES),
+    )
     with open(osp.join(out_dir, _META), 'w') as f:
         json.dump(meta, f)
     return {split: osp.join(out_dir, split) for split, _ in splits}
@@ -124,19 +135,26 @@ class SyntheticShapeDataset(BaseDataset):
 
     METAINFO = dict(classes=SHAPE_CLASSES)
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 num_train: int = 800,
-                 num_val: int = 200,
-                 size: Sequence[int] = (64, 64),
-                 seed: int = 0,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        num_train: int = 800,
+        num_val: int = 200,
+        size: Sequence[int] = (64, 64),
+        seed: int = 0,
+        **kwargs,
+    ) -> None:
         if split not in ('train', 'val'):
             raise ValueError(f"split must be 'train' or 'val', got {split!r}")
         self.split = split
-        self.generation = dict(num_train=num_train, num_val=num_val, size=list(size), seed=seed,
-                               classes=list(SHAPE_CLASSES))
+        self.generation = dict(
+            num_train=num_train,
+            num_val=num_val,
+            size=list(size),
+            seed=seed,
+            classes=list(SHAPE_CLASSES),
+        )
         super().__init__(data_root=data_root, **kwargs)
 
     def _ensure_files(self) -> None:

@@ -18,6 +18,7 @@ Layout written by :func:`make_synthetic_coco` (mirrors COCO's)::
     <out_dir>/train/000001.png ...
     <out_dir>/val/000501.png ...
 """
+
 import json
 import os
 import os.path as osp
@@ -26,8 +27,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .drawing import (SHAPE_COLOURS, SHAPES, add_noise, gradient_background, jitter,
-                      shape_mask)
+from .drawing import SHAPE_COLOURS, SHAPES, add_noise, gradient_background, jitter, shape_mask
 
 __all__ = ['SYNTHETIC_METAINFO', 'make_synthetic_coco', 'draw_scene']
 
@@ -39,9 +39,11 @@ def _drop_slivers(mask: np.ndarray, min_area: int = 12, min_side: int = 3) -> np
     """Remove the specks and thin slivers an occluder leaves of an object (too small to trace)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = np.zeros(n, bool)
-    keep[1:] = ((stats[1:, cv2.CC_STAT_AREA] >= min_area)
-                & (stats[1:, cv2.CC_STAT_WIDTH] >= min_side)
-                & (stats[1:, cv2.CC_STAT_HEIGHT] >= min_side))
+    keep[1:] = (
+        (stats[1:, cv2.CC_STAT_AREA] >= min_area)
+        & (stats[1:, cv2.CC_STAT_WIDTH] >= min_side)
+        & (stats[1:, cv2.CC_STAT_HEIGHT] >= min_side)
+    )
     return keep[labels].astype(np.uint8)
 
 
@@ -50,14 +52,16 @@ def _polygons(mask: np.ndarray) -> List[List[float]]:
     return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]
 
 
-def draw_scene(rng: np.random.Generator,
-               size: Tuple[int, int] = (192, 192),
-               num_objects: Tuple[int, int] = (2, 6),
-               radius: Tuple[float, float] = (12., 40.),
-               min_visible: float = 0.5,
-               overlap_prob: float = 0.35,
-               noise: float = 8.,
-               num_classes: Optional[int] = None) -> Tuple[np.ndarray, List[dict]]:
+def draw_scene(
+    rng: np.random.Generator,
+    size: Tuple[int, int] = (192, 192),
+    num_objects: Tuple[int, int] = (2, 6),
+    radius: Tuple[float, float] = (12.0, 40.0),
+    min_visible: float = 0.5,
+    overlap_prob: float = 0.35,
+    noise: float = 8.0,
+    num_classes: Optional[int] = None,
+) -> Tuple[np.ndarray, List[dict]]:
     """Draw one scene.
 
     Args:
@@ -86,22 +90,21 @@ def draw_scene(rng: np.random.Generator,
             if objects and rng.random() < overlap_prob:
                 anchor = objects[int(rng.integers(len(objects)))]['center']
                 direction = rng.uniform(0, 2 * np.pi)
-                offset = rng.uniform(0.8, 1.6) * r * np.array(
-                    [np.cos(direction), np.sin(direction)])
+                offset = (
+                    rng.uniform(0.8, 1.6) * r * np.array([np.cos(direction), np.sin(direction)])
+                )
                 cx, cy = np.clip(np.asarray(anchor) + offset, [r, r], [w - r, h - r])
             else:
                 cx, cy = rng.uniform(r, w - r), rng.uniform(r, h - r)
             mask = shape_mask(classes[label], (cx, cy), r, rng.uniform(0, 2 * np.pi), size)
-            if all((o['mask'] & (1 - mask)).sum() >= min_visible * o['full_area']
-                   for o in objects):
+            if all((o['mask'] & (1 - mask)).sum() >= min_visible * o['full_area'] for o in objects):
                 break
         else:  # no admissible placement: the scene keeps fewer objects
             continue
         img[mask.astype(bool)] = jitter(rng, SYNTHETIC_METAINFO['palette'][label], 25)
         for o in objects:
             o['mask'] &= 1 - mask
-        objects.append(dict(category=label, mask=mask, full_area=int(mask.sum()),
-                            center=(cx, cy)))
+        objects.append(dict(category=label, mask=mask, full_area=int(mask.sum()), center=(cx, cy)))
     img = add_noise(rng, img, noise)
     for o in objects:
         o['mask'] = _drop_slivers(o['mask'])
@@ -109,13 +112,15 @@ def draw_scene(rng: np.random.Generator,
     return img, [o for o in objects if o['polygons']]
 
 
-def make_synthetic_coco(out_dir: str,
-                        num_train: int = 500,
-                        num_val: int = 100,
-                        size: Sequence[int] = (192, 192),
-                        seed: int = 0,
-                        num_classes: Optional[int] = None,
-                        **scene_kwargs) -> Dict[str, str]:
+def make_synthetic_coco(
+    out_dir: str,
+    num_train: int = 500,
+    num_val: int = 100,
+    size: Sequence[int] = (192, 192),
+    seed: int = 0,
+    num_classes: Optional[int] = None,
+    **scene_kwargs,
+) -> Dict[str, str]:
     """Write the synthetic COCO-format dataset; see the module docstring for the layout.
 
     Args:
@@ -152,13 +157,29 @@ def make_synthetic_coco(out_dir: str,
                 ys, xs = np.nonzero(o['mask'])
                 x0, y0 = int(xs.min()), int(ys.min())
                 annotations.append(
-                    dict(id=ann_id, image_id=image_id, category_id=o['category'] + 1,
-                         bbox=[x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1],
-                         area=int(o['mask'].sum()), segmentation=o['polygons'], iscrowd=0))
+                    dict(
+                        id=ann_id,
+                        image_id=image_id,
+                        category_id=o['category'] + 1,
+                        bbox=[x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1],
+                        area=int(o['mask'].sum()),
+                        segmentation=o['polygons'],
+                        iscrowd=0,
+                    )
+                )
         ann_files[split] = osp.join(out_dir, 'annotations', f'instances_{split}.json')
-        info = dict(description='fastervit_mm synthetic shapes', seed=seed, split=split,
-                    size=list(size))
+        info = dict(
+            description='fastervit_mm synthetic shapes', seed=seed, split=split, size=list(size)
+        )
         with open(ann_files[split], 'w') as f:
-            json.dump(dict(info=info, licenses=[], images=images, annotations=annotations,
-                           categories=categories), f)
+            json.dump(
+                dict(
+                    info=info,
+                    licenses=[],
+                    images=images,
+                    annotations=annotations,
+                    categories=categories,
+                ),
+                f,
+            )
     return ann_files

@@ -19,8 +19,9 @@ copy of the model prepared for graphs:
 
 With ``dynamic=False`` the same graph is exported with fixed input sizes.
 """
+
 import copy
-from typing import NamedTuple, Optional, Sequence, Tuple, Union
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -30,20 +31,31 @@ from fastervit_mm.compat import onnx_export
 from fastervit_mm.models.backbones.base import HierarchicalBackbone
 from fastervit_mm.models.backbones.fastervit import FasterViT
 from fastervit_mm.models.layers.conv import ConvNormChain
+from fastervit_mm.models.layers.hat import (
+    HAT,
+    HATStage,
+    PublishedAnyResHAT,
+    TokenInitializer,
+    _scale,
+)
 from fastervit_mm.models.layers.inference_cache import InferenceCache
-from fastervit_mm.models.layers.hat import (HAT, HATStage, PublishedAnyResHAT, TokenInitializer,
-                                            _scale)
 from fastervit_mm.models.layers.windows import WindowGrid, window_partition, window_reverse
 
 __all__ = [
-    'export_onnx', 'prepare_for_export', 'to_graph_form_', 'output_names', 'classifier_logits'
+    'export_onnx',
+    'prepare_for_export',
+    'to_graph_form_',
+    'output_names',
+    'classifier_logits',
 ]
 
 #: Default ONNX opset: LayerNormalization is a standard op from 17.
 DEFAULT_OPSET = 17
-_ANYRES_ERROR = ('the compatibility mode compat_anyres (published any-resolution model) does not '
-                 'export to ONNX: it reproduces bugs that tie the graph to one size. Build the '
-                 'backbone with compat_anyres=False to export.')
+_ANYRES_ERROR = (
+    'the compatibility mode compat_anyres (published any-resolution model) does not '
+    'export to ONNX: it reproduces bugs that tie the graph to one size. Build the '
+    'backbone with compat_anyres=False to export.'
+)
 
 
 def pooling_matrix(size: Tensor, num_tokens: int, dtype: torch.dtype, device=None) -> Tensor:
@@ -66,16 +78,15 @@ class _GraphTokenInitializer(TokenInitializer):
     def forward(self, x: Tensor, grid: WindowGrid) -> Tensor:
         B, C = x.shape[:2]
         x = self.pos_embed(x)
-        rows = pooling_matrix(torch.as_tensor(grid.padded_height), grid.ct_rows, x.dtype,
-                              x.device)
-        cols = pooling_matrix(torch.as_tensor(grid.padded_width), grid.ct_cols, x.dtype,
-                              x.device)
+        rows = pooling_matrix(torch.as_tensor(grid.padded_height), grid.ct_rows, x.dtype, x.device)
+        cols = pooling_matrix(torch.as_tensor(grid.padded_width), grid.ct_cols, x.dtype, x.device)
         x = torch.matmul(torch.matmul(rows, x), cols.transpose(0, 1))
         return window_partition(x.permute(0, 2, 3, 1), grid.ct_size).reshape(B, -1, C)
 
 
 class _GraphPositions(NamedTuple):
     """:class:`~..models.layers.hat.HATPositions` plus the single-window flag of the graph."""
+
     window_embed: Tensor
     window_bias: Tensor
     carrier_embed: Optional[Tensor]
@@ -92,12 +103,19 @@ class _GraphHAT(HAT):
         n_ct = self.ct_size**2
         n = pos.window_bias.shape[-1]
         carrier_column = torch.arange(n, device=single_window.device) < n_ct
-        mask = torch.where(single_window & carrier_column,
-                           torch.tensor(float('-inf'), device=single_window.device),
-                           torch.tensor(0., device=single_window.device))
-        return _GraphPositions(pos.window_embed, pos.window_bias + mask.to(pos.window_bias.dtype),
-                               pos.carrier_embed, pos.carrier_bias, pos.propagation_index,
-                               single_window)
+        mask = torch.where(
+            single_window & carrier_column,
+            torch.tensor(float('-inf'), device=single_window.device),
+            torch.tensor(0.0, device=single_window.device),
+        )
+        return _GraphPositions(
+            pos.window_embed,
+            pos.window_bias + mask.to(pos.window_bias.dtype),
+            pos.carrier_embed,
+            pos.carrier_bias,
+            pos.propagation_index,
+            single_window,
+        )
 
     def _propagate(self, x: Tensor, ct_w: Tensor, pos: _GraphPositions) -> Tensor:
         gate = (~pos.single_window).to(x.dtype)
@@ -132,8 +150,10 @@ def _find_backbone(model: nn.Module) -> HierarchicalBackbone:
     elif isinstance(getattr(model, 'backbone', None), HierarchicalBackbone):
         backbone = model.backbone
     else:
-        raise TypeError(f'export_onnx takes a FasterViT backbone or a classifier with a FasterViT '
-                        f'backbone (model.backbone), got {type(model).__name__}')
+        raise TypeError(
+            f'export_onnx takes a FasterViT backbone or a classifier with a FasterViT '
+            f'backbone (model.backbone), got {type(model).__name__}'
+        )
     if not isinstance(backbone, FasterViT):
         raise TypeError(f'export_onnx supports FasterViT backbones, got {type(backbone).__name__}')
     if any(isinstance(m, PublishedAnyResHAT) for m in backbone.modules()):
@@ -202,14 +222,16 @@ def output_names(model: nn.Module) -> Tuple[str, ...]:
     """``('stage0', ...)`` per ``out_indices`` entry of a backbone, ``('logits',)`` otherwise."""
     if isinstance(model, HierarchicalBackbone):
         return tuple(f'stage{i}' for i in model.out_indices)
-    return ('logits', )
+    return ('logits',)
 
 
-def export_onnx(model: nn.Module,
-                path: str,
-                example_shape: Sequence[int] = (1, 3, 224, 224),
-                dynamic: bool = True,
-                opset: int = DEFAULT_OPSET) -> str:
+def export_onnx(
+    model: nn.Module,
+    path: str,
+    example_shape: Sequence[int] = (1, 3, 224, 224),
+    dynamic: bool = True,
+    opset: int = DEFAULT_OPSET,
+) -> str:
     """Export a FasterViT backbone (one output per ``out_indices`` entry) or classifier (logits).
 
     Args:
@@ -238,9 +260,25 @@ def export_onnx(model: nn.Module,
     if dynamic:
         axes = {0: 'batch', 2: 'height', 3: 'width'}
         dynamic_axes = {'input': axes}
-        dynamic_axes.update({n: ({0: 'batch'} if n == 'logits' else
-                                 {0: 'batch', 2: f'{n}_height', 3: f'{n}_width'}) for n in names})
+        dynamic_axes.update(
+            {
+                n: (
+                    {0: 'batch'}
+                    if n == 'logits'
+                    else {0: 'batch', 2: f'{n}_height', 3: f'{n}_width'}
+                )
+                for n in names
+            }
+        )
     with torch.no_grad():
-        onnx_export(graph, (x, ), path, input_names=['input'], output_names=list(names),
-                    dynamic_axes=dynamic_axes, opset_version=opset, do_constant_folding=True)
+        onnx_export(
+            graph,
+            (x,),
+            path,
+            input_names=['input'],
+            output_names=list(names),
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            do_constant_folding=True,
+        )
     return path

@@ -17,6 +17,7 @@ bfloat16 is only fast on CPUs with native bf16 arithmetic (AVX512-BF16 or AMX,
 :func:`cpu_has_native_bf16`); elsewhere the same switches still run and give bf16-rounded results,
 which is what the correctness checks rely on.
 """
+
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
@@ -78,7 +79,8 @@ def _check_file(path: str) -> None:
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f'{path!r} does not exist: export the model first '
-            '(fastervit_mm.deploy.export_onnx or tools/deployment/export_onnx.py)')
+            '(fastervit_mm.deploy.export_onnx or tools/deployment/export_onnx.py)'
+        )
 
 
 class TorchRunner:
@@ -94,8 +96,9 @@ class TorchRunner:
 
     runtime = 'torch'
 
-    def __init__(self, model: nn.Module, precision: str = 'f32',
-                 threads: Optional[int] = None) -> None:
+    def __init__(
+        self, model: nn.Module, precision: str = 'f32', threads: Optional[int] = None
+    ) -> None:
         _check_choice('precision', precision, PRECISIONS)
         self.model = model.eval()
         self.precision = precision
@@ -105,7 +108,8 @@ class TorchRunner:
     def __call__(self, x: Array) -> List[np.ndarray]:
         x = torch.as_tensor(_as_numpy(x)) if not isinstance(x, torch.Tensor) else x.float()
         with torch.inference_mode(), torch.autocast(
-                'cpu', dtype=torch.bfloat16, enabled=self.precision == 'bf16'):
+            'cpu', dtype=torch.bfloat16, enabled=self.precision == 'bf16'
+        ):
             return _as_list(self.model(x))
 
     def options(self) -> Dict[str, Any]:
@@ -128,10 +132,13 @@ class OnnxRuntimeRunner:
 
     def __init__(self, path: str, threads: Optional[int] = None, precision: str = 'f32') -> None:
         import onnxruntime as ort
+
         _check_file(path)
         if precision != 'f32':
-            raise ValueError(f"precision={precision!r}: ONNX Runtime's CPU provider runs this "
-                             "graph in float32 only; use runtime='openvino' or 'torch' for bf16")
+            raise ValueError(
+                f"precision={precision!r}: ONNX Runtime's CPU provider runs this "
+                "graph in float32 only; use runtime='openvino' or 'torch' for bf16"
+            )
         self.threads = threads or cpu_threads()
         so = ort.SessionOptions()
         so.intra_op_num_threads = self.threads
@@ -147,8 +154,12 @@ class OnnxRuntimeRunner:
 
     def options(self) -> Dict[str, Any]:
         """The settings in effect, for the benchmark's JSON line."""
-        return {'precision': self.precision, 'threads': self.threads,
-                'graph_optimization_level': 'ORT_ENABLE_ALL', 'execution_mode': 'sequential'}
+        return {
+            'precision': self.precision,
+            'threads': self.threads,
+            'graph_optimization_level': 'ORT_ENABLE_ALL',
+            'execution_mode': 'sequential',
+        }
 
 
 class OpenVINORunner:
@@ -168,15 +179,24 @@ class OpenVINORunner:
 
     runtime = 'openvino'
 
-    def __init__(self, path: str, threads: Optional[int] = None, precision: str = 'f32',
-                 hint: str = 'LATENCY', streams: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        threads: Optional[int] = None,
+        precision: str = 'f32',
+        hint: str = 'LATENCY',
+        streams: Optional[int] = None,
+    ) -> None:
         import openvino as ov
+
         _check_file(path)
         _check_choice('precision', precision, PRECISIONS)
         _check_choice('hint', hint, OPENVINO_HINTS)
-        self.config = {'PERFORMANCE_HINT': hint,
-                       'INFERENCE_NUM_THREADS': threads or cpu_threads(),
-                       'INFERENCE_PRECISION_HINT': precision}
+        self.config = {
+            'PERFORMANCE_HINT': hint,
+            'INFERENCE_NUM_THREADS': threads or cpu_threads(),
+            'INFERENCE_PRECISION_HINT': precision,
+        }
         if streams is not None:
             self.config['NUM_STREAMS'] = streams
         self.compiled = ov.Core().compile_model(path, 'CPU', self.config)
@@ -189,14 +209,25 @@ class OpenVINORunner:
 
     def options(self) -> Dict[str, Any]:
         """The settings in effect (as the plugin reports them), for the benchmark's JSON line."""
-        keys = ('PERFORMANCE_HINT', 'INFERENCE_NUM_THREADS', 'INFERENCE_PRECISION_HINT',
-                'NUM_STREAMS')
-        return {'precision': self.precision,
-                **{k.lower(): str(self.compiled.get_property(k)) for k in keys}}
+        keys = (
+            'PERFORMANCE_HINT',
+            'INFERENCE_NUM_THREADS',
+            'INFERENCE_PRECISION_HINT',
+            'NUM_STREAMS',
+        )
+        return {
+            'precision': self.precision,
+            **{k.lower(): str(self.compiled.get_property(k)) for k in keys},
+        }
 
 
-def build_runner(runtime: str, model_or_path: Union[nn.Module, str], precision: str = 'f32',
-                 threads: Optional[int] = None, **kwargs) -> Callable[[Array], List[np.ndarray]]:
+def build_runner(
+    runtime: str,
+    model_or_path: Union[nn.Module, str],
+    precision: str = 'f32',
+    threads: Optional[int] = None,
+    **kwargs,
+) -> Callable[[Array], List[np.ndarray]]:
     """Build the runner of ``runtime`` for a model (``'torch'``) or an exported file (others).
 
     Args:
@@ -230,8 +261,9 @@ def relative_error(out: np.ndarray, ref: np.ndarray) -> float:
     return float(np.linalg.norm(out - ref) / max(np.linalg.norm(ref), 1e-30))
 
 
-def precision_report(runner: Callable, reference: Callable, inputs: Sequence[Array],
-                     classifier: bool = False) -> Dict[str, Any]:
+def precision_report(
+    runner: Callable, reference: Callable, inputs: Sequence[Array], classifier: bool = False
+) -> Dict[str, Any]:
     """Compare a runner (e.g. bf16) against a float32 reference on the same inputs.
 
     Args:

@@ -21,6 +21,7 @@ loads (and fails on), an empty pointer, or a pointer to a deleted file.
 A file under a final name is thus always complete, and the pointer always names a complete file.
 Remote ``out_dir`` s (``s3://`` ...) and explicit ``backend_args`` are left to their backends.
 """
+
 import os
 import os.path as osp
 from typing import Optional, Union
@@ -49,8 +50,9 @@ class AtomicLocalBackend(LocalBackend):
     def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
         atomic_write(filepath, obj)
 
-    def put_text(self, obj: str, filepath: Union[str, os.PathLike],
-                 encoding: str = 'utf-8') -> None:
+    def put_text(
+        self, obj: str, filepath: Union[str, os.PathLike], encoding: str = 'utf-8'
+    ) -> None:
         atomic_write(filepath, obj.encode(encoding))
 
 
@@ -71,26 +73,31 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
-        if self.file_client_args is None and self.backend_args is None and type(
-                self.file_backend) is LocalBackend:
+        if (
+            self.file_client_args is None
+            and self.backend_args is None
+            and type(self.file_backend) is LocalBackend
+        ):
             self.backend_args = dict(backend=ATOMIC_BACKEND)
             self.file_backend = get_file_backend(self.out_dir, backend_args=self.backend_args)
         if not isinstance(self.file_backend, AtomicLocalBackend):
             runner.logger.warning(
                 'AtomicCheckpointHook: checkpoints go through the '
-                f'{type(self.file_backend).__name__} backend, not written atomically here')
+                f'{type(self.file_backend).__name__} backend, not written atomically here'
+            )
         elif is_main_process():
             removed = remove_stale_temporaries(self.out_dir)
             if removed:
-                runner.logger.info(f'removed {removed} incomplete checkpoint file(s) of an '
-                                   f'interrupted run from {self.out_dir}')
+                runner.logger.info(
+                    f'removed {removed} incomplete checkpoint file(s) of an '
+                    f'interrupted run from {self.out_dir}'
+                )
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         # mmengine's order is: delete the oldest, save, write the pointer. Here: save, write the
         # pointer, then delete, so a kill at any point leaves a pointer to a complete file.
         outdated: Optional[int] = None
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 outdated = self.keep_ckpt_ids.popleft()
             self.keep_ckpt_ids.append(step)
@@ -108,7 +115,8 @@ class AtomicCheckpointHook(CheckpointHook):
             meta=meta,
             by_epoch=self.by_epoch,
             backend_args=self.backend_args,
-            **self.args)
+            **self.args,
+        )
         if not is_main_process():
             return
         atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)

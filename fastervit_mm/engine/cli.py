@@ -4,6 +4,7 @@
 
 The scripts keep mmdet 3.3's command lines; this module only avoids writing the same steps twice.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -25,12 +26,14 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         nargs='+',
         action=DictAction,
         help='override settings of the config, key=value pairs, e.g. '
-        'train_cfg.max_iters=100 "model.neck.in_channels=[64,128,256,512]"')
+        'train_cfg.max_iters=100 "model.neck.in_channels=[64,128,256,512]"',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser

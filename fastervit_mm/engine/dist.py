@@ -14,6 +14,7 @@ Runner is built and, without patching mmengine:
 * on CPU, sets ``model_wrapper_cfg`` with ``device_ids=None`` (keeping the config's
   ``find_unused_parameters``) and turns ``SyncBN`` into ``BN`` in the model config.
 """
+
 import datetime
 import os
 import subprocess
@@ -58,7 +59,8 @@ def _set_launcher_env(launcher: str) -> None:
         env.setdefault('MASTER_PORT', '29500')
         if 'MASTER_ADDR' not in env:
             env['MASTER_ADDR'] = subprocess.getoutput(
-                f'scontrol show hostname {node_list} | head -n1')
+                f'scontrol show hostname {node_list} | head -n1'
+            )
         env['WORLD_SIZE'] = env['SLURM_NTASKS']
         env['LOCAL_RANK'] = env.get('SLURM_LOCALID', '0')
         env['RANK'] = env['SLURM_PROCID']
@@ -73,15 +75,18 @@ def _set_launcher_env(launcher: str) -> None:
         raise ValueError(f"Invalid launcher {launcher!r}: expected 'pytorch', 'slurm' or 'mpi'")
     missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT') if k not in env]
     if missing:
-        raise RuntimeError(f'launcher {launcher!r} needs the environment variables {missing}; '
-                           'start the job with tools/dist_train.sh (torchrun) or srun')
+        raise RuntimeError(
+            f'launcher {launcher!r} needs the environment variables {missing}; '
+            'start the job with tools/dist_train.sh (torchrun) or srun'
+        )
 
 
 def init_cpu_dist(launcher: str, backend: str = 'gloo', timeout: float = 1800, **kwargs) -> None:
     """Initialise the default process group without touching CUDA."""
     _set_launcher_env(launcher)
-    torch_dist.init_process_group(backend=backend,
-                                  timeout=datetime.timedelta(seconds=timeout), **kwargs)
+    torch_dist.init_process_group(
+        backend=backend, timeout=datetime.timedelta(seconds=timeout), **kwargs
+    )
 
 
 def setup_distributed(cfg) -> str:
@@ -106,13 +111,16 @@ def setup_distributed(cfg) -> str:
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel',
         broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
+        find_unused_parameters=cfg.get('find_unused_parameters', False),
+    )
     if 'DistributedDataParallel' in str(wrapper.get('type', 'MMDistributedDataParallel')):
         wrapper['device_ids'] = None  # DDP of a CPU module
     cfg['model_wrapper_cfg'] = wrapper
     replaced = replace_sync_bn(cfg.get('model'))
-    print_log(f'no CUDA device: distributed on CPU with gloo '
-              f'(rank {torch_dist.get_rank()} of {torch_dist.get_world_size()})'
-              + (f', {replaced} SyncBN layer config(s) changed to BN' if replaced else ''),
-              logger='current')
+    print_log(
+        f'no CUDA device: distributed on CPU with gloo '
+        f'(rank {torch_dist.get_rank()} of {torch_dist.get_world_size()})'
+        + (f', {replaced} SyncBN layer config(s) changed to BN' if replaced else ''),
+        logger='current',
+    )
     return 'gloo'

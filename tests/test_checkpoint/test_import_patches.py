@@ -6,10 +6,10 @@ local-checkpoint diagnostics.
 Every check runs in a fresh interpreter so that the allow-list of one check cannot leak into the
 "without the patch" half of another.
 """
+
 import textwrap
 
 import pytest
-
 from conftest import run_python
 
 # A tiny mmengine training run that writes iteration checkpoints with a message hub
@@ -113,10 +113,9 @@ def test_getattr_stays_restricted(tmp_path):
     import pickle
 
     import torch
+    from mmengine.logging import HistoryBuffer
 
     import fastervit_mm  # noqa: F401
-
-    from mmengine.logging import HistoryBuffer
 
     class Exploit:
         def __init__(self, obj, name):
@@ -174,14 +173,16 @@ def test_import_enables_checkpoint_diagnostics(tmp_path):
 
 def test_backbone_imports_without_the_runner_extras():
     """Backbone-only machines (torch + mmengine core, no OpenCV): importing still works."""
-    proc = run_python(textwrap.dedent("""
+    proc = run_python(
+        textwrap.dedent("""
         import sys
         sys.modules['cv2'] = None  # as if OpenCV were not installed
         import fastervit_mm
         from fastervit_mm.models import FasterViT
         import torch
         print(FasterViT('0', out_indices=(3,))(torch.randn(1, 3, 64, 64))[0].shape)
-    """))
+    """)
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'torch.Size([1, 512, 2, 2])' in proc.stdout
 
@@ -189,7 +190,8 @@ def test_backbone_imports_without_the_runner_extras():
 def test_import_patches_nothing_else():
     """``import fastervit_mm`` changes the safe-globals list and mmengine's local scheme only, and
     the checkpoint package needs no model (no cycle through ``fastervit_mm.models``)."""
-    proc = run_python(textwrap.dedent("""
+    proc = run_python(
+        textwrap.dedent("""
         import sys, torch
         from mmengine.runner.checkpoint import CheckpointLoader
         before = dict(CheckpointLoader._schemes)
@@ -204,6 +206,7 @@ def test_import_patches_nothing_else():
         assert len(torch.serialization.get_safe_globals()) > safe_before
         assert {k: id(v) for k, v in vars(torch).items() if k in torch_attrs} == torch_attrs
         print('ok')
-    """))
+    """)
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == 'ok'

@@ -6,6 +6,7 @@ Each case is written the way mmengine writes it (``Runner.save_checkpoint``: ``m
 ``state_dict``, ``message_hub``, ``optimizer``, ``param_schedulers``, hooks' extras) and read back
 with ``weights_only=True`` passed explicitly, so the test means the same on every torch >= 2.6.
 """
+
 import pickle
 import textwrap
 from collections import OrderedDict
@@ -14,17 +15,32 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from conftest import run_python
 from mmengine.logging import HistoryBuffer, MessageHub
 
 import fastervit_mm  # noqa: F401  (the allow-list)
-from conftest import run_python
 from fastervit_mm.compat import torch_version
 
-pytestmark = pytest.mark.skipif(torch_version() < (2, 6), reason='weights_only=True is the '
-                                'default from torch 2.6; older torch loads these files as they are')
+pytestmark = pytest.mark.skipif(
+    torch_version() < (2, 6),
+    reason='weights_only=True is the '
+    'default from torch 2.6; older torch loads these files as they are',
+)
 
-NUMPY_DTYPES = ('float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8',
-                'uint16', 'uint32', 'uint64', 'bool')
+NUMPY_DTYPES = (
+    'float16',
+    'float32',
+    'float64',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'uint8',
+    'uint16',
+    'uint32',
+    'uint64',
+    'bool',
+)
 
 
 def _hub(buffers) -> dict:
@@ -56,11 +72,20 @@ def _model_and_optim():
 
 def _checkpoint(**extra) -> dict:
     model, optim = _model_and_optim()
-    ckpt = dict(meta=dict(epoch=1, iter=4, mmengine_version='0.10.7', seed=0,
-                          experiment_name='run_20260101_000000', time='20260101_000000',
-                          cfg="model = dict(type='FasterViT')",
-                          dataset_meta=dict(classes=('a', 'b'))),
-                state_dict=model.state_dict(), optimizer=optim.state_dict())
+    ckpt = dict(
+        meta=dict(
+            epoch=1,
+            iter=4,
+            mmengine_version='0.10.7',
+            seed=0,
+            experiment_name='run_20260101_000000',
+            time='20260101_000000',
+            cfg="model = dict(type='FasterViT')",
+            dataset_meta=dict(classes=('a', 'b')),
+        ),
+        state_dict=model.state_dict(),
+        optimizer=optim.state_dict(),
+    )
     ckpt.update(extra)
     return ckpt
 
@@ -76,27 +101,43 @@ def _cases():
     ema['steps'] = torch.tensor(4)
     return {
         # a buffer saved before its first value: the empty arrays pickle their data as bytes()
-        'empty history buffer': _checkpoint(message_hub=_hub({'train/loss': HistoryBuffer(),
-                                                              'val/acc': HistoryBuffer()})),
-        'filled history buffer': _checkpoint(message_hub=_hub({
-            'train/loss': _filled(1.5, 1.25), 'train/lr': _filled(1e-3),
-            'train/time': _filled(*np.linspace(0.1, 0.2, 5))})),
-        'numpy scalars of every dtype': _checkpoint(message_hub=_hub({
-            f'train/{d}': _filled(np.array(1, dtype=d).item()) for d in NUMPY_DTYPES}),
-            extra={d: np.array(1, dtype=d)[()] for d in NUMPY_DTYPES}),
-        'numpy arrays of every dtype, empty too': _checkpoint(extra={
-            **{f'{d}': np.arange(3).astype(d) for d in NUMPY_DTYPES},
-            **{f'empty_{d}': np.zeros(0, dtype=d) for d in NUMPY_DTYPES},
-            'matrix': np.ones((2, 3), dtype='float32'), 'zero_d': np.array(2.5)}),
-        'EMA weights': _checkpoint(ema_state_dict=ema, message_hub=_hub({'train/loss':
-                                                                         _filled(0.5)})),
+        'empty history buffer': _checkpoint(
+            message_hub=_hub({'train/loss': HistoryBuffer(), 'val/acc': HistoryBuffer()})
+        ),
+        'filled history buffer': _checkpoint(
+            message_hub=_hub(
+                {
+                    'train/loss': _filled(1.5, 1.25),
+                    'train/lr': _filled(1e-3),
+                    'train/time': _filled(*np.linspace(0.1, 0.2, 5)),
+                }
+            )
+        ),
+        'numpy scalars of every dtype': _checkpoint(
+            message_hub=_hub(
+                {f'train/{d}': _filled(np.array(1, dtype=d).item()) for d in NUMPY_DTYPES}
+            ),
+            extra={d: np.array(1, dtype=d)[()] for d in NUMPY_DTYPES},
+        ),
+        'numpy arrays of every dtype, empty too': _checkpoint(
+            extra={
+                **{f'{d}': np.arange(3).astype(d) for d in NUMPY_DTYPES},
+                **{f'empty_{d}': np.zeros(0, dtype=d) for d in NUMPY_DTYPES},
+                'matrix': np.ones((2, 3), dtype='float32'),
+                'zero_d': np.array(2.5),
+            }
+        ),
+        'EMA weights': _checkpoint(
+            ema_state_dict=ema, message_hub=_hub({'train/loss': _filled(0.5)})
+        ),
         'optimizer and param_scheduler states': _checkpoint(
             optimizer=sched_optim.state_dict(),
-            param_schedulers=[multistep.state_dict(), cosine.state_dict()]),
+            param_schedulers=[multistep.state_dict(), cosine.state_dict()],
+        ),
         'resumed run (RNG states, message hub after resume)': _checkpoint(
             message_hub=_hub({'train/loss': _filled(1.0, 0.9), 'train/grad_norm': HistoryBuffer()}),
-            rng_state=[dict(python=None, numpy=np.random.get_state(),
-                            torch=torch.get_rng_state())]),
+            rng_state=[dict(python=None, numpy=np.random.get_state(), torch=torch.get_rng_state())],
+        ),
     }
 
 
@@ -141,7 +182,7 @@ def test_empty_buffer_needs_the_bytes_entry(tmp_path):
     assert 'Unsupported global: GLOBAL bytes' in out.stderr, out.stderr[-2000:]
 
 
-@pytest.mark.parametrize('args', [(10**12, ), (b'abc', ), ('text', 'utf-8')])
+@pytest.mark.parametrize('args', [(10**12,), (b'abc',), ('text', 'utf-8')])
 def test_bytes_stays_restricted(args, tmp_path):
     """Only ``bytes()`` is built: any argument (e.g. a huge size) is refused."""
 

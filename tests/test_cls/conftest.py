@@ -1,17 +1,18 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Shared pieces of the classification tests: config paths, the published variants, the fixtures."""
+
 import glob
 import json
 import os.path as osp
 
 import pytest
-
 from conftest import REPO_ROOT, cls_config_variants, parity_dir  # tests/conftest.py
 
 CLS_DIR = osp.join(REPO_ROOT, 'configs', 'fastervit')
 CLS_CONFIGS = sorted(glob.glob(osp.join(CLS_DIR, '*.py')))
-DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py')
+DEMO_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'demo', 'fastervit-demo_cls_1xb64-8e_synthetic-shapes-64px.py'
+)
 FIXTURES = str(parity_dir())
 
 #: config stem -> the published variant it evaluates (tests/conftest.py).

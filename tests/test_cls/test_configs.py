@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The ImageNet configs: one per published checkpoint, the published model sizes, evaluation
 pipelines and training recipe."""
+
 import os.path as osp
 
 import numpy as np
@@ -33,7 +34,7 @@ def test_model_is_the_published_one(stem):
     assert cfg.default_scope == 'mmpretrain'
     assert 'fastervit_mm.models.classifiers' in cfg.custom_imports['imports']
     assert cfg.model.type == 'fastervit_mm.FasterViTClassifier'
-    assert cfg.model.backbone.arch == arch and tuple(cfg.model.backbone.out_indices) == (3, )
+    assert cfg.model.backbone.arch == arch and tuple(cfg.model.backbone.out_indices) == (3,)
     assert cfg.model.backbone.drop_path_rate == variant.drop_path_rate
     assert cfg.model.head.in_channels == variant.channels[-1]
     init_default_scope('mmpretrain')
@@ -47,9 +48,11 @@ def test_model_is_the_published_one(stem):
 
 def _pipeline_output(pipeline, img: np.ndarray) -> np.ndarray:
     from mmengine.dataset import Compose
+
     init_default_scope('mmpretrain')
-    transforms = Compose([t for t in pipeline if t['type'] not in ('LoadImageFromFile',
-                                                                   'PackInputs')])
+    transforms = Compose(
+        [t for t in pipeline if t['type'] not in ('LoadImageFromFile', 'PackInputs')]
+    )
     return transforms(dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))['img']
 
 
@@ -57,15 +60,20 @@ def _timm_eval(img: np.ndarray, size: int, crop_pct: float, mode: str) -> np.nda
     """timm's ``transforms_imagenet_eval`` (PIL bicubic), written out with torchvision."""
     from PIL import Image
     from torchvision import transforms as T
+
     scale = int(np.floor(size / crop_pct))
-    resize = T.Resize((scale, scale) if mode == 'squash' else scale,
-                      interpolation=T.InterpolationMode.BICUBIC)
+    resize = T.Resize(
+        (scale, scale) if mode == 'squash' else scale, interpolation=T.InterpolationMode.BICUBIC
+    )
     out = T.CenterCrop(size)(resize(Image.fromarray(img)))
     return np.asarray(out)
 
 
-CROP_PCT = {'fastervit-0_32xb128_in1k': 0.875, 'fastervit-4_in21k-pre_3rdparty_in1k': 0.95,
-            'fastervit-4_in21k-pre_3rdparty_in1k-768px': 0.93}
+CROP_PCT = {
+    'fastervit-0_32xb128_in1k': 0.875,
+    'fastervit-4_in21k-pre_3rdparty_in1k': 0.95,
+    'fastervit-4_in21k-pre_3rdparty_in1k-768px': 0.93,
+}
 
 
 @pytest.mark.parametrize('stem', sorted(VARIANTS))
@@ -103,7 +111,7 @@ def test_training_recipe(k):
         assert optim.optimizer.type == 'Lamb' and optim.optimizer.weight_decay == 0.12
     else:
         assert optim.optimizer.type == 'AdamW' and optim.optimizer.weight_decay == 0.005
-    assert optim.paramwise_cfg.norm_decay_mult == optim.paramwise_cfg.bias_decay_mult == 0.
+    assert optim.paramwise_cfg.norm_decay_mult == optim.paramwise_cfg.bias_decay_mult == 0.0
     warmup, cosine = cfg.param_scheduler
     assert warmup.type == 'LinearLR' and warmup.end == 20
     assert warmup.start_factor * optim.optimizer.lr == pytest.approx(1e-6)
@@ -127,6 +135,7 @@ def test_checkpoints_are_written_atomically(path):
     from mmengine.registry import HOOKS
 
     from fastervit_mm.engine import AtomicCheckpointHook
+
     cfg = Config.fromfile(path)
     checkpoint = cfg.default_hooks.checkpoint
     assert checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
@@ -147,20 +156,31 @@ def test_one_training_step_of_the_recipe():
     LAMB) runs one step on a small model (CPU: plain OptimWrapper)."""
     from mmengine.optim import build_optim_wrapper
     from mmpretrain.structures import DataSample
+
     cfg = _cfg('fastervit-4_32xb128_in1k')
     init_default_scope('mmpretrain')
-    cfg.model.backbone.arch = dict(dim=16, in_dim=8, depths=[1, 1, 2, 1], num_heads=[1, 2, 2, 4],
-                                   window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2,
-                                   hat=[False, False, True, False], layer_scale=1e-5,
-                                   do_propagation=True)
+    cfg.model.backbone.arch = dict(
+        dim=16,
+        in_dim=8,
+        depths=[1, 1, 2, 1],
+        num_heads=[1, 2, 2, 4],
+        window_size=[7, 7, 7, 7],
+        ct_size=2,
+        mlp_ratio=2,
+        hat=[False, False, True, False],
+        layer_scale=1e-5,
+        do_propagation=True,
+    )
     cfg.model.head.in_channels = 128
     cfg.model.data_preprocessor = cfg.data_preprocessor
     model = MODELS.build(cfg.model)
     cfg.optim_wrapper.type = 'OptimWrapper'
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     assert type(optim.optimizer).__name__ == 'Lamb'
-    data = dict(inputs=[torch.randint(0, 256, (3, 224, 224), dtype=torch.uint8) for _ in range(4)],
-                data_samples=[DataSample().set_gt_label(i) for i in range(4)])
+    data = dict(
+        inputs=[torch.randint(0, 256, (3, 224, 224), dtype=torch.uint8) for _ in range(4)],
+        data_samples=[DataSample().set_gt_label(i) for i in range(4)],
+    )
     model.train()
     losses = model.train_step(data, optim)
     assert torch.isfinite(losses['loss'])

@@ -2,6 +2,7 @@
 """The CPU classification demo learns: a shortened run (3 epochs, 57 iterations on half the data)
 through the Runner lowers the loss and goes well above chance. The full run (8 epochs, >= 90%
 top-1, tools/run_demo.sh cls) is recorded in docs/model_zoo.md#cpu-demo."""
+
 import os.path as osp
 
 import torch
@@ -13,6 +14,7 @@ from .conftest import DEMO_CONFIG
 
 def test_demo_learns(tmp_path):
     from fastervit_mm.datasets import make_synthetic_cls
+
     data = str(tmp_path / 'data')
     make_synthetic_cls(data, num_train=1200, num_val=200)
     cfg = Config.fromfile(DEMO_CONFIG)

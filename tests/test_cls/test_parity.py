@@ -1,22 +1,35 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """An ImageClassifier built from the shipped config and loaded from a checkpoint in the published
 layout reproduces the published model's logits (every fixture case, eval and train mode)."""
+
 import copy
 import glob
 import os.path as osp
 
 import pytest
 import torch
+from conftest import anyres_compat_stages, rel_err
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 
-from conftest import anyres_compat_stages, rel_err
 from .conftest import CLS_DIR, fixtures_dir
 
 TOLERANCE = 1e-5
-ARCH_KEYS = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size', 'mlp_ratio', 'hat',
-             'layer_scale', 'layer_scale_conv', 'layer_norm_last', 'do_propagation')
+ARCH_KEYS = (
+    'dim',
+    'in_dim',
+    'depths',
+    'num_heads',
+    'window_size',
+    'ct_size',
+    'mlp_ratio',
+    'hat',
+    'layer_scale',
+    'layer_scale_conv',
+    'layer_norm_last',
+    'do_propagation',
+)
 CASES = sorted(glob.glob(osp.join(fixtures_dir(), 'case_*.pt')))
 
 

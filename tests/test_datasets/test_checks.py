@@ -1,10 +1,11 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """``check_data_paths``: a missing dataset file is named with its config key and path, and for
 the demo data's default location the message says how to make it."""
+
 import pytest
+from conftest import DET_DEMO_CONFIG
 from mmengine.config import Config
 
-from conftest import DET_DEMO_CONFIG
 from fastervit_mm.datasets import check_data_paths
 
 

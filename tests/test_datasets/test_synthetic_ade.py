@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The synthetic ADE20K-format dataset: layout, determinism, indexed PNGs and ADE20K's
 reduce-zero-label semantics through mmseg's own loading."""
+
 import glob
 import hashlib
 import os.path as osp
@@ -27,8 +28,7 @@ def test_layout_and_indexed_annotations(seg_data):
         annotations = sorted(glob.glob(osp.join(seg_data, 'annotations', split, '*.png')))
         assert len(images) == len(annotations) == count
         assert osp.basename(images[0]) == f'ADE_{prefix}_00000001.jpg'
-        assert [osp.basename(p)[:-4] for p in images] == [osp.basename(p)[:-4]
-                                                          for p in annotations]
+        assert [osp.basename(p)[:-4] for p in images] == [osp.basename(p)[:-4] for p in annotations]
     values = set()
     for path in glob.glob(osp.join(seg_data, 'annotations', '*', '*.png')):
         ann = Image.open(path)
@@ -51,11 +51,19 @@ def test_deterministic(tmp_path, seg_data):
 def test_dataset_reduces_zero_label(seg_data, mmseg_scope):
     """0 ("other") becomes the ignore index 255 and class k becomes k - 1, as in ADE20K."""
     from mmseg.registry import DATASETS
-    dataset = DATASETS.build(dict(
-        type='fastervit_mm.SyntheticADE20KDataset', data_root=seg_data,
-        data_prefix=dict(img_path='images/validation', seg_map_path='annotations/validation'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                  dict(type='PackSegInputs')]))
+
+    dataset = DATASETS.build(
+        dict(
+            type='fastervit_mm.SyntheticADE20KDataset',
+            data_root=seg_data,
+            data_prefix=dict(img_path='images/validation', seg_map_path='annotations/validation'),
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadAnnotations'),
+                dict(type='PackSegInputs'),
+            ],
+        )
+    )
     assert len(dataset) == 4
     assert dataset.metainfo['classes'] == SYNTHETIC_ADE_METAINFO['classes']
     assert len(dataset.metainfo['palette']) == len(SYNTHETIC_ADE_METAINFO['classes'])
@@ -73,14 +81,19 @@ def test_missing_data_is_named(tmp_path, seg_data, mmseg_scope, missing):
     import shutil
 
     from mmseg.registry import DATASETS
+
     root = str(tmp_path / 'nowhere')
     if missing == 'annotations':
         shutil.copytree(seg_data, root)
         shutil.rmtree(osp.join(root, 'annotations', 'training'))
     with pytest.raises(FileNotFoundError) as err:
-        DATASETS.build(dict(
-            type='fastervit_mm.SyntheticADE20KDataset', data_root=root,
-            data_prefix=dict(img_path='images/training', seg_map_path='annotations/training')))
+        DATASETS.build(
+            dict(
+                type='fastervit_mm.SyntheticADE20KDataset',
+                data_root=root,
+                data_prefix=dict(img_path='images/training', seg_map_path='annotations/training'),
+            )
+        )
     expected = 'annotations/training' if missing == 'annotations' else 'images/training'
     assert osp.join(root, expected) in str(err.value)
     assert 'make_demo_data.py seg' in str(err.value)

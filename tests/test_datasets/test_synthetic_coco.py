@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The embedded synthetic COCO-format dataset: deterministic, several classes and objects per
 image, real occlusion, masks that match the boxes, disjoint splits, read by mmdet unchanged."""
+
 import hashlib
 import json
 import os
@@ -33,8 +34,11 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 
 def test_annotations(det_data):
     from pycocotools import mask as mask_utils
-    splits = {s: json.load(open(osp.join(det_data, 'annotations', f'instances_{s}.json')))
-              for s in ('train', 'val')}
+
+    splits = {
+        s: json.load(open(osp.join(det_data, 'annotations', f'instances_{s}.json')))
+        for s in ('train', 'val')
+    }
     ids = {s: {im['id'] for im in ann['images']} for s, ann in splits.items()}
     assert len(ids['train']) == 8 and len(ids['val']) == 4 and not ids['train'] & ids['val']
     for split, ann in splits.items():
@@ -71,11 +75,20 @@ def test_scenes_have_every_class_and_occlusion():
 
 def test_mmdet_reads_it(det_data, mmdet_scope):
     from mmdet.registry import DATASETS
+
     dataset = DATASETS.build(
-        dict(type='CocoDataset', data_root=det_data, metainfo=SYNTHETIC_METAINFO,
-             ann_file='annotations/instances_train.json', data_prefix=dict(img='train/'),
-             pipeline=[dict(type='LoadImageFromFile'),
-                       dict(type='LoadAnnotations', with_bbox=True, with_mask=True)]))
+        dict(
+            type='CocoDataset',
+            data_root=det_data,
+            metainfo=SYNTHETIC_METAINFO,
+            ann_file='annotations/instances_train.json',
+            data_prefix=dict(img='train/'),
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+            ],
+        )
+    )
     assert len(dataset) == 8
     sample = dataset[0]
     assert sample['gt_bboxes'].shape[0] == len(sample['gt_masks']) >= 1

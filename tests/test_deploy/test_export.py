@@ -5,27 +5,36 @@ Each model is exported once (module-scoped fixtures) and run at every size: mult
 and sizes that are neither, maps whose transformer stages are a single window (carrier tokens
 masked in the graph) and large detection-like inputs; batch 1 and 3.
 """
+
 import copy
 
 import numpy as np
+import onnx
+import onnxruntime as ort
+import openvino as ov
 import pytest
 import torch
 import torch.nn as nn
 
-onnx = pytest.importorskip('onnx')
-ort = pytest.importorskip('onnxruntime')
-ov = pytest.importorskip('openvino')
-
-from fastervit_mm.deploy import export_onnx, prepare_for_export  # noqa: E402
-from fastervit_mm.deploy.export import pooling_matrix  # noqa: E402
-from fastervit_mm.models import FasterViT  # noqa: E402
-from fastervit_mm.models.layers.hat import carrier_pooling  # noqa: E402
+from fastervit_mm.deploy import export_onnx, prepare_for_export
+from fastervit_mm.deploy.export import pooling_matrix
+from fastervit_mm.models import FasterViT
+from fastervit_mm.models.layers.hat import carrier_pooling
 
 TOLERANCE = 1e-4
 #: HAT in stages 3 and 4, propagation and layer scale (as FasterViT-3..6), small enough for CPU.
-HAT34_ARCH = dict(dim=16, in_dim=8, depths=[1, 1, 2, 2], num_heads=[1, 2, 4, 8],
-                  window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2, hat=[False, False, True, True],
-                  layer_scale=1e-1, do_propagation=True)
+HAT34_ARCH = dict(
+    dim=16,
+    in_dim=8,
+    depths=[1, 1, 2, 2],
+    num_heads=[1, 2, 4, 8],
+    window_size=[7, 7, 7, 7],
+    ct_size=2,
+    mlp_ratio=2,
+    hat=[False, False, True, True],
+    layer_scale=1e-1,
+    do_propagation=True,
+)
 #: (H, W): 224², neither multiple of 7 nor 32, 64² (stages 3 and 4 a single window: 4x4 and 2x2
 #: maps), 30² (single window, stage 4 a 1x1 map), 512², 800x1333.
 SIZES = [(224, 224), (97, 131), (257, 383), (64, 64), (30, 30), (512, 512), (800, 1333)]
@@ -98,9 +107,11 @@ def test_custom_hat_arch_one_file_every_size(hat34, runtime, batch, size):
 
 
 @pytest.mark.parametrize('runtime', ['onnxruntime', 'openvino'])
-@pytest.mark.parametrize('batch, size', [(1, s) for s in SIZES] + [(3, (224, 224)),
-                                                                    (3, (97, 131))],
-                         ids=lambda v: f'{v[0]}x{v[1]}' if isinstance(v, tuple) else f'b{v}')
+@pytest.mark.parametrize(
+    'batch, size',
+    [(1, s) for s in SIZES] + [(3, (224, 224)), (3, (97, 131))],
+    ids=lambda v: f'{v[0]}x{v[1]}' if isinstance(v, tuple) else f'b{v}',
+)
 def test_fastervit_0_one_file_every_size(fastervit0, runtime, batch, size):
     fastervit0.check(runtime, batch, size)
 
@@ -143,9 +154,10 @@ def test_pooling_matrix_equals_the_published_pooling():
 
 
 def test_static_export_fixes_the_shape(tmp_path):
-    model = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(3, )).eval()
-    path = export_onnx(model, str(tmp_path / 'static.onnx'), example_shape=(2, 3, 96, 128),
-                       dynamic=False)
+    model = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(3,)).eval()
+    path = export_onnx(
+        model, str(tmp_path / 'static.onnx'), example_shape=(2, 3, 96, 128), dynamic=False
+    )
     dims = onnx.load(path).graph.input[0].type.tensor_type.shape.dim
     assert [d.dim_value for d in dims] == [2, 3, 96, 128]
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
@@ -157,11 +169,13 @@ def test_static_export_fixes_the_shape(tmp_path):
 
 def test_classifier_exports_logits(tmp_path):
     from fastervit_mm.models.classifiers.image import FasterViTClassifier
+
     arch = copy.deepcopy(HAT34_ARCH)
     model = FasterViTClassifier(
-        backbone=dict(type='fastervit_mm.FasterViT', arch=arch, out_indices=(3, )),
+        backbone=dict(type='fastervit_mm.FasterViT', arch=arch, out_indices=(3,)),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=7, in_channels=128)).eval()
+        head=dict(type='LinearClsHead', num_classes=7, in_channels=128),
+    ).eval()
     path = export_onnx(model, str(tmp_path / 'cls.onnx'))
     graph = onnx.load(path).graph
     assert [o.name for o in graph.output] == ['logits']
@@ -192,7 +206,6 @@ def test_graph_form_in_place_inside_another_model(tmp_path):
     from fastervit_mm.deploy import to_graph_form_
 
     class Detector(nn.Module):
-
         def __init__(self):
             super().__init__()
             self.backbone = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(2, 3))
@@ -210,9 +223,15 @@ def test_graph_form_in_place_inside_another_model(tmp_path):
     graph = to_graph_form_(copy.deepcopy(model))
     path = str(tmp_path / 'det.onnx')
     with torch.no_grad():
-        torch.onnx.export(graph, (torch.randn(1, 3, 128, 160), ), path, dynamo=False,
-                          input_names=['input'], dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}},
-                          opset_version=17)
+        torch.onnx.export(
+            graph,
+            (torch.randn(1, 3, 128, 160),),
+            path,
+            dynamo=False,
+            input_names=['input'],
+            dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}},
+            opset_version=17,
+        )
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     for size in [(128, 160), (97, 131), (300, 420)]:
         x = torch.randn(2, 3, *size)
@@ -223,12 +242,13 @@ def test_graph_form_in_place_inside_another_model(tmp_path):
 
 
 def test_deploy_mode_model_still_exports_dynamically(tmp_path):
-    model = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(3, ), deploy=True).eval()
+    model = FasterViT(arch=copy.deepcopy(HAT34_ARCH), out_indices=(3,), deploy=True).eval()
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         model(x)  # frozen terms for 224² exist in the model
-    session = ort.InferenceSession(export_onnx(model, str(tmp_path / 'd.onnx')),
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(
+        export_onnx(model, str(tmp_path / 'd.onnx')), providers=['CPUExecutionProvider']
+    )
     x = torch.randn(1, 3, 97, 131)
     with torch.no_grad():
         ref = model(x)[0].numpy()

@@ -7,6 +7,7 @@ kept, so the comparison covers the RPN, both NMS stages, the class-specific boxe
 of low-scored detections too, where a trained model would hide differences. The images are of
 two sizes per model (the exported file serves both) and one batch has two images.
 """
+
 import copy
 import glob
 import importlib
@@ -18,8 +19,9 @@ import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET_DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
-SEG_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
-                    'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
+SEG_DEMO = osp.join(
+    REPO_ROOT, 'configs', 'demo', 'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py'
+)
 DET_DEPLOY = osp.join(REPO_ROOT, 'configs', 'deploy', 'instance-seg_onnxruntime_dynamic.py')
 SEG_DEPLOY = osp.join(REPO_ROOT, 'configs', 'deploy', 'segmentation_onnxruntime_dynamic.py')
 
@@ -29,8 +31,10 @@ def _require(module: str):
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        pytest.fail(f'{module} is needed for the mmdeploy tests ({e}); install the deploy extra '
-                    '(tools/setup_env.sh, docs/deployment.md)')
+        pytest.fail(
+            f'{module} is needed for the mmdeploy tests ({e}); install the deploy extra '
+            '(tools/setup_env.sh, docs/deployment.md)'
+        )
 
 
 @pytest.fixture(scope='module')
@@ -38,11 +42,13 @@ def support():
     for name in ('onnx', 'onnxruntime', 'mmdeploy'):
         _require(name)
     from fastervit_mm.deploy import mmdeploy_support
+
     return mmdeploy_support
 
 
 def _random_weights(cfg, scope: str, path: str, seed: int = 0) -> str:
     from mmengine.registry import init_default_scope
+
     init_default_scope(scope)
     registry = importlib.import_module(f'{scope}.registry')
     torch.manual_seed(seed)
@@ -60,12 +66,13 @@ def det_case(support, tmp_path_factory):
     from mmengine.config import Config
 
     from fastervit_mm.datasets import make_synthetic_coco
+
     tmp = tmp_path_factory.mktemp('mmdeploy_det')
     make_synthetic_coco(str(tmp / 'square'), num_train=1, num_val=2, size=(192, 192), seed=0)
     make_synthetic_coco(str(tmp / 'wide'), num_train=1, num_val=1, size=(128, 192), seed=1)
     make_synthetic_coco(str(tmp / 'odd'), num_train=1, num_val=1, size=(150, 236), seed=2)
     cfg = Config.fromfile(DET_DEMO)
-    cfg.model.test_cfg.rcnn.score_thr = 0.
+    cfg.model.test_cfg.rcnn.score_thr = 0.0
     cfg.test_dataloader.dataset.data_root = str(tmp / 'square') + '/'
     model_cfg = str(tmp / 'model_cfg.py')
     cfg.dump(model_cfg)
@@ -74,13 +81,29 @@ def det_case(support, tmp_path_factory):
     images += sorted(glob.glob(str(tmp / 'wide' / 'val' / '*.png')))
     work_dir = str(tmp / 'work')
     tool = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'deployment', 'deploy.py'))
-    result = tool['main']([
-        DET_DEPLOY, model_cfg, checkpoint, images[0], '--work-dir', work_dir, '--test-img',
-        *images, '--verify'
-    ])
+    result = tool['main'](
+        [
+            DET_DEPLOY,
+            model_cfg,
+            checkpoint,
+            images[0],
+            '--work-dir',
+            work_dir,
+            '--test-img',
+            *images,
+            '--verify',
+        ]
+    )
     odd = sorted(glob.glob(str(tmp / 'odd' / 'val' / '*.png')))
-    return dict(cfg=model_cfg, checkpoint=checkpoint, files=result['files'], images=images,
-                parity=result['parity'], work_dir=work_dir, odd_images=odd)
+    return dict(
+        cfg=model_cfg,
+        checkpoint=checkpoint,
+        files=result['files'],
+        images=images,
+        parity=result['parity'],
+        work_dir=work_dir,
+        odd_images=odd,
+    )
 
 
 @pytest.fixture(scope='module')
@@ -90,6 +113,7 @@ def seg_case(support, tmp_path_factory):
     from mmengine.config import Config
 
     from fastervit_mm.datasets import make_synthetic_ade20k
+
     tmp = tmp_path_factory.mktemp('mmdeploy_seg')
     make_synthetic_ade20k(str(tmp / 'a'), num_train=1, num_val=2, size=(96, 128), seed=0)
     make_synthetic_ade20k(str(tmp / 'b'), num_train=1, num_val=1, size=(100, 140), seed=1)
@@ -99,13 +123,13 @@ def seg_case(support, tmp_path_factory):
     checkpoint = _random_weights(cfg, 'mmseg', str(tmp / 'seg.pth'))
     images = sorted(glob.glob(str(tmp / 'a' / 'images' / 'validation' / '*.jpg')))
     images += sorted(glob.glob(str(tmp / 'b' / 'images' / 'validation' / '*.jpg')))
-    files = support.export_model(SEG_DEPLOY, model_cfg, checkpoint, images[0],
-                                 str(tmp / 'work'))
+    files = support.export_model(SEG_DEPLOY, model_cfg, checkpoint, images[0], str(tmp / 'work'))
     return dict(cfg=model_cfg, checkpoint=checkpoint, files=files, images=images)
 
 
 def _assert_standard_dynamic_graph(path: str, input_rank: int = 4) -> None:
     import onnx
+
     model = onnx.load(path)
     onnx.checker.check_model(model)
     domains = {node.domain for node in model.graph.node}
@@ -138,9 +162,14 @@ def test_mask_rcnn_graph_is_standard_and_dynamic(det_case):
 def test_mask_rcnn_batch_of_two(det_case, support):
     """Two images in one batch (batch 2 from a file exported with batch 1). Both are 192x192:
     a smaller image in the batch would be padded, see test_detections_at_padded_size."""
-    parity = support.compare_with_pytorch(DET_DEPLOY, det_case['cfg'], det_case['checkpoint'],
-                                          det_case['files'], det_case['images'][:2],
-                                          batch_size=2)
+    parity = support.compare_with_pytorch(
+        DET_DEPLOY,
+        det_case['cfg'],
+        det_case['checkpoint'],
+        det_case['files'],
+        det_case['images'][:2],
+        batch_size=2,
+    )
     assert parity['input_shapes'] == [(2, 3, 192, 192)]
     assert parity['count_backend'] == parity['count_torch'] == 100
     assert parity['box_iou_min'] > 0.99 and parity['label_agreement'] == 1.0, parity
@@ -152,7 +181,8 @@ def test_detections_at_padded_size(det_case, support):
     to the padded size where mmdetection clips them to the resized image (122x192 here, padded
     to 128x192). Given that same clipping size, PyTorch and ONNX Runtime agree exactly."""
     processor, torch_model, backend_model = support.build_models(
-        DET_DEPLOY, det_case['cfg'], det_case['checkpoint'], det_case['files'])
+        DET_DEPLOY, det_case['cfg'], det_case['checkpoint'], det_case['files']
+    )
     data, _ = processor.create_input(det_case['odd_images'][0], None)
     assert data['data_samples'][0].img_shape == (122, 192)
     padded = copy.deepcopy(data)
@@ -168,8 +198,9 @@ def test_detections_at_padded_size(det_case, support):
 
 def test_upernet_onnxruntime_matches_pytorch(seg_case, support):
     _assert_standard_dynamic_graph(seg_case['files'][0])
-    parity = support.compare_with_pytorch(SEG_DEPLOY, seg_case['cfg'], seg_case['checkpoint'],
-                                          seg_case['files'], seg_case['images'])
+    parity = support.compare_with_pytorch(
+        SEG_DEPLOY, seg_case['cfg'], seg_case['checkpoint'], seg_case['files'], seg_case['images']
+    )
     assert {s[2:] for s in parity['input_shapes']} == {(96, 128), (91, 128)}
     assert parity['shapes_equal']
     assert parity['pixel_agreement'] >= 0.995, parity

@@ -5,15 +5,15 @@ A small conv + attention network stands in for FasterViT so the tests do not dep
 backbone export (tests/test_deploy/test_export*.py cover that file); what is tested here is the
 runner layer: options reach the runtime, outputs come back in order and in float32.
 """
+
 import numpy as np
+import onnxruntime  # noqa: F401  (the deploy extra is part of the pinned environment)
+import openvino  # noqa: F401
 import pytest
 import torch
 import torch.nn as nn
 
-pytest.importorskip('onnxruntime')
-pytest.importorskip('openvino')
-
-from fastervit_mm.deploy import runtimes  # noqa: E402
+from fastervit_mm.deploy import runtimes
 
 
 class TinyNet(nn.Module):
@@ -38,9 +38,16 @@ def exported(tmp_path_factory):
     torch.manual_seed(0)
     model = TinyNet().eval()
     path = str(tmp_path_factory.mktemp('rt') / 'tiny.onnx')
-    torch.onnx.export(model, torch.randn(1, 3, 32, 32), path, dynamo=False, opset_version=17,
-                      input_names=['input'], output_names=['logits', 'tokens'],
-                      dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}})
+    torch.onnx.export(
+        model,
+        torch.randn(1, 3, 32, 32),
+        path,
+        dynamo=False,
+        opset_version=17,
+        input_names=['input'],
+        output_names=['logits', 'tokens'],
+        dynamic_axes={'input': {0: 'b', 2: 'h', 3: 'w'}},
+    )
     return model, path
 
 
@@ -74,8 +81,9 @@ def test_bf16_is_close_but_not_float32(exported, runtime):
     bf16 = runtimes.build_runner(runtime, target, precision='bf16', threads=1)
     f32 = runtimes.build_runner(runtime, target, threads=1)
     torch.manual_seed(1)
-    report = runtimes.precision_report(bf16, f32, [torch.randn(4, 3, 32, 32) for _ in range(2)],
-                                       classifier=True)
+    report = runtimes.precision_report(
+        bf16, f32, [torch.randn(4, 3, 32, 32) for _ in range(2)], classifier=True
+    )
     assert report['images'] == 8 and 0.0 <= report['top1_agree'] <= 1.0
     assert max(report['rel_error']) < 3e-2
     if runtime == 'torch' or runtimes.cpu_has_native_bf16():

@@ -3,6 +3,7 @@
 losses, a gradient fingerprint right before each optimizer step (after DDP's all-reduce), a
 parameter fingerprint after it, and every file it writes through mmengine's local backend.
 :func:`average_grads_worker` is the body of the toy gradient-averaging test."""
+
 import json
 import os
 import os.path as osp
@@ -17,7 +18,6 @@ from fastervit_mm.engine.checkpoint import AtomicLocalBackend
 
 @HOOKS.register_module()
 class DistProbeHook(Hook):
-
     def before_run(self, runner):
         rank = get_rank()
         self.path = osp.join(runner.work_dir, f'probe_rank{rank}.jsonl')
@@ -46,14 +46,19 @@ class DistProbeHook(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         params = sum(p.detach().double().sum().item() for p in runner.model.parameters())
-        self._write(dict(iter=runner.iter, loss=float(outputs['loss']), params=params,
-                         world=int(os.environ.get('WORLD_SIZE', 1)),
-                         img_ids=[int(s.img_id) for s in data_batch['data_samples']]))
+        self._write(
+            dict(
+                iter=runner.iter,
+                loss=float(outputs['loss']),
+                params=params,
+                world=int(os.environ.get('WORLD_SIZE', 1)),
+                img_ids=[int(s.img_id) for s in data_batch['data_samples']],
+            )
+        )
 
     def _write(self, record):
         with open(self.path, 'a') as f:
             f.write(json.dumps(record) + '\n')
-
 
 
 def average_grads_worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
@@ -62,9 +67,15 @@ def average_grads_worker(rank: int, world_size: int, port: int, out_dir: str) ->
     from mmengine.model import MMDistributedDataParallel
 
     from fastervit_mm.engine import init_cpu_dist
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
-                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
-                      TORCHELASTIC_USE_AGENT_STORE='True')  # the test process hosts the store
+
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world_size),
+        LOCAL_RANK=str(rank),
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(port),
+        TORCHELASTIC_USE_AGENT_STORE='True',
+    )  # the test process hosts the store
     init_cpu_dist('pytorch', timeout=60)
     model = MMDistributedDataParallel(torch.nn.Linear(1, 1, bias=False), device_ids=None)
     model(torch.full((1, 1), float(rank + 1))).sum().backward()

@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Every shipped detection config parses, says what its name says, and builds (init_cfg
 removed)."""
+
 import os.path as osp
 import re
 
@@ -9,10 +10,16 @@ import torch
 from mmengine.config import Config
 
 from fastervit_mm.engine import check_channels
+
 from .conftest import DEMO_CONFIG, DET_CONFIGS, build_detector
 
-CHANNELS = {0: [64, 128, 256, 512], 1: [80, 160, 320, 640], 2: [96, 192, 384, 768],
-            3: [128, 256, 512, 1024], 4: [196, 392, 784, 1568]}
+CHANNELS = {
+    0: [64, 128, 256, 512],
+    1: [80, 160, 320, 640],
+    2: [96, 192, 384, 768],
+    3: [128, 256, 512, 1024],
+    4: [196, 392, 784, 1568],
+}
 _BUILT = {}  # model config text -> checked already (AMP children and 1x/3x share models)
 
 
@@ -20,11 +27,13 @@ def test_configs_found():
     names = [osp.basename(p) for p in DET_CONFIGS]
     assert len(names) == 26, names  # 5 variants x (1x, 3x, 3x AMP, cascade 3x, cascade AMP) + demo
     for k in range(5):
-        for name in (f'mask-rcnn_fastervit-{k}_fpn_1x_coco.py',
-                     f'mask-rcnn_fastervit-{k}_fpn_ms-crop-3x_coco.py',
-                     f'mask-rcnn_fastervit-{k}_fpn_amp-ms-crop-3x_coco.py',
-                     f'cascade-mask-rcnn_fastervit-{k}_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
-                     f'cascade-mask-rcnn_fastervit-{k}_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py'):
+        for name in (
+            f'mask-rcnn_fastervit-{k}_fpn_1x_coco.py',
+            f'mask-rcnn_fastervit-{k}_fpn_ms-crop-3x_coco.py',
+            f'mask-rcnn_fastervit-{k}_fpn_amp-ms-crop-3x_coco.py',
+            f'cascade-mask-rcnn_fastervit-{k}_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+            f'cascade-mask-rcnn_fastervit-{k}_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py',
+        ):
             assert name in names
 
 
@@ -37,7 +46,8 @@ def _check_recipe(cfg, name: str) -> None:
     assert backbone.init_cfg == dict(
         type='Pretrained',
         checkpoint=f'https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
-        f'fastervit_{k}_224_1k.pth.tar')
+        f'fastervit_{k}_224_1k.pth.tar',
+    )
     assert cfg.model.neck.in_channels == CHANNELS[k]
     assert cfg.custom_imports.imports == ['fastervit_mm']
     assert cfg.optim_wrapper.type == ('AmpOptimWrapper' if '_amp-' in name else 'OptimWrapper')

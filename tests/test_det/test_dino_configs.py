@@ -1,41 +1,56 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Every DINO config parses, says what its name says, agrees with the variant table and builds
 (init_cfg removed)."""
+
 import glob
 import os.path as osp
 import re
 
 import pytest
 import torch
+from conftest import REPO_ROOT  # tests/conftest.py
 from mmengine.config import Config
 
-from conftest import REPO_ROOT  # tests/conftest.py
 from fastervit_mm.engine import check_channels
 from fastervit_mm.models.backbones.variants import VARIANTS
+
 from .conftest import build_detector
 
 DINO_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'dino', 'dino-*.py')))
-DINO_DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                            'dino-4scale_fastervit-demo_synthetic-192.py')
+DINO_DEMO_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'demo', 'dino-4scale_fastervit-demo_synthetic-192.py'
+)
 # config name part -> published variant (the DINO recipe's backbones)
-ARCHS = {'0': 'faster_vit_0_224', '1': 'faster_vit_1_224', '2': 'faster_vit_2_224',
-         '3': 'faster_vit_3_224', '4': 'faster_vit_4_224', '4-21k-224': 'faster_vit_4_21k_224',
-         '4-21k-384': 'faster_vit_4_21k_384', '4-21k-512': 'faster_vit_4_21k_512'}
+ARCHS = {
+    '0': 'faster_vit_0_224',
+    '1': 'faster_vit_1_224',
+    '2': 'faster_vit_2_224',
+    '3': 'faster_vit_3_224',
+    '4': 'faster_vit_4_224',
+    '4-21k-224': 'faster_vit_4_21k_224',
+    '4-21k-384': 'faster_vit_4_21k_384',
+    '4-21k-512': 'faster_vit_4_21k_512',
+}
 _BUILT = set()  # model config texts built already (12e and 36e share models)
 
 
 def test_configs_found():
     names = {osp.basename(p) for p in DINO_CONFIGS}
-    expected = {f'dino-{s}scale_fastervit-{k}_8xb2-{e}e_coco.py'
-                for s in (4, 5) for k in ARCHS for e in (12, 36)}
+    expected = {
+        f'dino-{s}scale_fastervit-{k}_8xb2-{e}e_coco.py'
+        for s in (4, 5)
+        for k in ARCHS
+        for e in (12, 36)
+    }
     assert names == expected
 
 
 @pytest.mark.parametrize('path', DINO_CONFIGS, ids=osp.basename)
 def test_config_recipe(path, mmdet_scope):
     name = osp.basename(path)
-    scales, k, epochs = re.fullmatch(r'dino-(\d)scale_fastervit-([\w-]+)_8xb2-(\d+)e_coco\.py',
-                                     name).groups()
+    scales, k, epochs = re.fullmatch(
+        r'dino-(\d)scale_fastervit-([\w-]+)_8xb2-(\d+)e_coco\.py', name
+    ).groups()
     scales, epochs, variant = int(scales), int(epochs), VARIANTS[ARCHS[k]]
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmdet' and cfg.custom_imports.imports == ['fastervit_mm']
@@ -75,8 +90,9 @@ def test_config_recipe(path, mmdet_scope):
 
 def test_demo_config(mmdet_scope):
     cfg = Config.fromfile(DINO_DEMO_CONFIG)
-    real = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'dino',
-                                    'dino-4scale_fastervit-0_8xb2-12e_coco.py'))
+    real = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'dino', 'dino-4scale_fastervit-0_8xb2-12e_coco.py')
+    )
     assert cfg.model.type == real.model.type == 'DINO'
     assert cfg.model.backbone.init_cfg is None and cfg.model.backbone.norm_cfg.type == 'BN'
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
@@ -89,6 +105,7 @@ def test_demo_config(mmdet_scope):
 def test_demo_trains_with_tools_train(tmp_path, det_data):
     """The demo config runs under tools/train.py: two iterations, a validation, a checkpoint."""
     from .conftest import run_tool, write_demo_child
+
     child = write_demo_child(tmp_path / 'dino_demo_child.py', det_data, base=DINO_DEMO_CONFIG)
     work_dir = tmp_path / 'work'
     run_tool('train.py', [child, '--work-dir', work_dir])

@@ -1,25 +1,33 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """DINO with a small FasterViT on the CPU: one loss and one predict step at an odd image size
 (4 and 5 scales), and a training step with ``frozen_stages=2`` and ``with_cp=True``."""
+
 import os.path as osp
 
 import pytest
 import torch
+from conftest import REPO_ROOT  # tests/conftest.py
 from mmengine.config import Config
 
-from conftest import REPO_ROOT  # tests/conftest.py
 from .conftest import build_detector
 
 # The real layout (conv stages 0-1, HAT stage 2, window attention stage 3), narrow and shallow.
-SMALL_ARCH = dict(dim=16, in_dim=16, depths=[1, 1, 2, 1], num_heads=[1, 1, 2, 4],
-                  window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=2,
-                  hat=[False, False, True, False])
+SMALL_ARCH = dict(
+    dim=16,
+    in_dim=16,
+    depths=[1, 1, 2, 1],
+    num_heads=[1, 1, 2, 4],
+    window_size=[7, 7, 7, 7],
+    ct_size=2,
+    mlp_ratio=2,
+    hat=[False, False, True, False],
+)
 CHANNELS = [16, 32, 64, 128]
 # a small transformer (mmdet's DINO decoder needs embed_dims 256)
 SMALL_DINO = {
     'backbone.arch': dict(SMALL_ARCH, _delete_=True),
     'backbone.norm_cfg': dict(type='BN'),
-    'backbone.drop_path_rate': 0.,
+    'backbone.drop_path_rate': 0.0,
     'num_queries': 20,
     'encoder.num_layers': 1,
     'encoder.layer_cfg.ffn_cfg.feedforward_channels': 64,
@@ -33,16 +41,22 @@ ODD_SHAPES = [(3, 161, 227), (3, 199, 149)]  # neither a multiple of a window no
 
 
 def _dino(scales: int, **overrides):
-    path = osp.join(REPO_ROOT, 'configs', 'dino',
-                    f'dino-{scales}scale_fastervit-0_8xb2-12e_coco.py')
+    path = osp.join(
+        REPO_ROOT, 'configs', 'dino', f'dino-{scales}scale_fastervit-0_8xb2-12e_coco.py'
+    )
     levels = list(range(5 - scales, 4))
     torch.manual_seed(0)
-    return build_detector(Config.fromfile(path), **SMALL_DINO,
-                          **{'neck.in_channels': [CHANNELS[i] for i in levels]}, **overrides)
+    return build_detector(
+        Config.fromfile(path),
+        **SMALL_DINO,
+        **{'neck.in_channels': [CHANNELS[i] for i in levels]},
+        **overrides,
+    )
 
 
 def _batch(model, training: bool):
     from mmdet.testing import demo_mm_inputs
+
     packed = demo_mm_inputs(len(ODD_SHAPES), ODD_SHAPES, num_items=[3, 2], num_classes=4)
     data = model.data_preprocessor(packed, training)
     return dict(batch_inputs=data['inputs'], batch_data_samples=data['data_samples'])

@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Distributed training on a CPU-only machine: `tools/dist_train.sh <demo config> 2` (torchrun,
 Gloo, DDP without device ids, BN), and DDP gradients are averaged, not summed."""
+
 import json
 import math
 import os
@@ -10,8 +11,8 @@ import time
 
 import torch
 import torch.multiprocessing as mp
-
 from conftest import REPO_ROOT, free_port, run_process_group, write_demo_child
+
 from .dist_probe import average_grads_worker
 
 
@@ -21,18 +22,25 @@ def _records(work_dir: str, rank: int):
 
 
 def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
-    extra = ("custom_imports = dict(imports=['fastervit_mm', 'test_det.dist_probe'])\n"
-             "custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),\n"
-             "                dict(type='fastervit_mm.RNGStateHook'),\n"
-             "                dict(type='DistProbeHook')]\n")
+    extra = (
+        "custom_imports = dict(imports=['fastervit_mm', 'test_det.dist_probe'])\n"
+        "custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),\n"
+        "                dict(type='fastervit_mm.RNGStateHook'),\n"
+        "                dict(type='DistProbeHook')]\n"
+    )
     config = write_demo_child(tmp_path / 'tiny_dist.py', det_data, max_iters=3, extra=extra)
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
-               PYTHONPATH=osp.join(REPO_ROOT, 'tests'))
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
+        PYTHONPATH=osp.join(REPO_ROOT, 'tests'),
+    )
     code, log = run_process_group(
-        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir], cwd=REPO_ROOT,
-        env=env)
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir], cwd=REPO_ROOT, env=env
+    )
     assert code == 0, log[-5000:]
     assert 'distributed on CPU with gloo (rank 0 of 2)' in log
     assert 'coco/bbox_mAP' in log  # validation gathered both ranks' results
@@ -55,8 +63,9 @@ def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
     saved = [[osp.basename(r['saved']) for r in records if 'saved' in r] for records in ranks]
     assert saved[0].count('iter_3.pth') == 1 and not [s for s in saved[1] if s.endswith('.pth')]
     assert sorted(f for f in os.listdir(work_dir) if f.endswith('.pth')) == ['iter_3.pth']
-    checkpoint = torch.load(osp.join(work_dir, 'iter_3.pth'), map_location='cpu',
-                            weights_only=False)
+    checkpoint = torch.load(
+        osp.join(work_dir, 'iter_3.pth'), map_location='cpu', weights_only=False
+    )
     assert len(checkpoint['rng_state']) == 2  # RNGStateHook gathered both ranks' states
 
 
@@ -64,8 +73,13 @@ def test_ddp_on_cpu_averages_gradients(tmp_path):
     # The rendezvous store lives here, as torchrun's agent hosts it: with rank 0 hosting it, a
     # rank could hang in destroy_process_group after the other had exited with the store.
     store = torch.distributed.TCPStore('127.0.0.1', 0, is_master=True, wait_for_workers=False)
-    ctx = mp.start_processes(average_grads_worker, args=(2, store.port, str(tmp_path)), nprocs=2,
-                             join=False, start_method='spawn')
+    ctx = mp.start_processes(
+        average_grads_worker,
+        args=(2, store.port, str(tmp_path)),
+        nprocs=2,
+        join=False,
+        start_method='spawn',
+    )
     deadline = time.monotonic() + 300
     while not ctx.join(timeout=5):
         if time.monotonic() > deadline:

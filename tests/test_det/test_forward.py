@@ -1,11 +1,13 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """One ``loss`` and one ``predict`` step of Mask R-CNN and Cascade Mask R-CNN with a small
 FasterViT on CPU, at odd image sizes that reach the backbone unpadded."""
+
 import pytest
 import torch
 from mmengine.config import Config
 
 from fastervit_mm.engine import replace_sync_bn
+
 from .conftest import CASCADE_CONFIG, DEMO_CONFIG, build_detector
 
 IMAGE_SHAPES = [(3, 131, 97), (3, 101, 123)]
@@ -26,13 +28,15 @@ def _small_cascade_overrides(demo):
         'roi_head.mask_head.num_classes': 4,
     }
     for stage in range(3):
-        overrides.update({
-            f'roi_head.bbox_head.{stage}.in_channels': 64,
-            f'roi_head.bbox_head.{stage}.conv_out_channels': 64,
-            f'roi_head.bbox_head.{stage}.fc_out_channels': 128,
-            f'roi_head.bbox_head.{stage}.num_classes': 4,
-            f'train_cfg.rcnn.{stage}.sampler.num': 64,
-        })
+        overrides.update(
+            {
+                f'roi_head.bbox_head.{stage}.in_channels': 64,
+                f'roi_head.bbox_head.{stage}.conv_out_channels': 64,
+                f'roi_head.bbox_head.{stage}.fc_out_channels': 128,
+                f'roi_head.bbox_head.{stage}.num_classes': 4,
+                f'train_cfg.rcnn.{stage}.sampler.num': 64,
+            }
+        )
     return overrides
 
 
@@ -40,14 +44,16 @@ def _small_cascade_overrides(demo):
 def test_loss_and_predict_at_odd_sizes(family, mmdet_scope):
     from mmdet.structures import DetDataSample
     from mmdet.testing import demo_mm_inputs
+
     demo = Config.fromfile(DEMO_CONFIG)
     if family == 'mask-rcnn':
         model = build_detector(demo, **{'data_preprocessor.pad_size_divisor': 1})
     else:
         cfg = Config.fromfile(CASCADE_CONFIG)
         replace_sync_bn(cfg.model)  # its heads use SyncBN; CPU tests use BN
-        model = build_detector(cfg, **_small_cascade_overrides(demo),
-                               **{'data_preprocessor.pad_size_divisor': 1})
+        model = build_detector(
+            cfg, **_small_cascade_overrides(demo), **{'data_preprocessor.pad_size_divisor': 1}
+        )
     assert type(model.backbone).__name__ == 'FasterViT'
     torch.manual_seed(0)
     packed = demo_mm_inputs(2, IMAGE_SHAPES, num_items=[3, 2], num_classes=4, with_mask=True)

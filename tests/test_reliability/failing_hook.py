@@ -2,6 +2,7 @@
 """A hook for the distributed-failure tests, imported through ``custom_imports``: on one rank,
 after a given iteration, write the time to ``<work_dir>/failed_rank<r>.txt`` and then raise
 (``mode='raise'``) or stop responding (``mode='hang'``, a worker stuck in I/O or a deadlock)."""
+
 import os.path as osp
 import time
 
@@ -12,7 +13,6 @@ from mmengine.registry import HOOKS
 
 @HOOKS.register_module()
 class FailOnRankHook(Hook):
-
     def __init__(self, rank: int = 1, after_iter: int = 2, mode: str = 'raise') -> None:
         self.rank, self.after_iter, self.mode = rank, after_iter, mode
 

@@ -2,12 +2,12 @@
 """A hook for the training tests, imported through ``custom_imports``: after every training
 iteration it appends the exact loss values to ``<work_dir>/losses.jsonl`` and prints
 ``ITER-DONE <k>`` (so that a test can kill the process at a chosen iteration)."""
+
 import json
 import os.path as osp
 
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-
 
 #: Config lines that add the recorder to the demo detection config's hooks.
 RECORDER_CONFIG = '''
@@ -21,7 +21,6 @@ custom_hooks = [dict(type='fastervit_mm.ChannelCheckHook'),
 
 @HOOKS.register_module()
 class LossRecorderHook(Hook):
-
     priority = 'HIGH'  # before the checkpoint hook (VERY_LOW) saves this iteration
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):

@@ -7,15 +7,21 @@ first mismatched keys and shapes - through ``init_cfg=dict(type='Pretrained')`` 
 alone would only log a warning and train from random weights) as well as through mmengine's
 own loader (``load_from``, ``--resume``).
 """
+
 import re
 
 import pytest
 import torch
 import torch.nn as nn
 
+from fastervit_mm.checkpoint import (
+    CheckpointLoadError,
+    extract_state_dict,
+    load_pretrained,
+    read_checkpoint,
+)
 from fastervit_mm.models import FasterViT
-from fastervit_mm.checkpoint import (CheckpointLoadError, extract_state_dict, load_pretrained,
-                                     read_checkpoint)
+
 from .conftest import DEMO_CONFIG, TINY_ARCH, parity_case
 
 OTHER_ARCH = dict(TINY_ARCH, dim=24, depths=[1, 2, 2, 1])  # "another variant"
@@ -28,8 +34,9 @@ def _backbone(arch=TINY_ARCH, **kwargs) -> FasterViT:
 
 def _perturbed_state(model: nn.Module) -> dict:
     """The model's state dict with every float tensor moved off its initial value."""
-    return {k: v + 0.5 if v.is_floating_point() else v.clone()
-            for k, v in model.state_dict().items()}
+    return {
+        k: v + 0.5 if v.is_floating_point() else v.clone() for k, v in model.state_dict().items()
+    }
 
 
 def _assert_loaded(model: nn.Module, state: dict) -> None:
@@ -42,17 +49,20 @@ def test_truncated_file_names_the_file_and_the_cause(tmp_path):
     path = tmp_path / 'fastervit_truncated.pth'
     torch.save({'state_dict': _backbone().state_dict()}, path)
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
     model = _backbone(init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     with pytest.raises(CheckpointLoadError, match=re.escape(str(path)) + '.*truncated') as info:
         model.init_weights()
     assert info.value.filename == str(path)
 
 
-@pytest.mark.parametrize('content, cause', [
-    (b'', 'empty'),
-    (b'<!DOCTYPE html><html>Access denied</html>', 'not a PyTorch checkpoint'),
-])
+@pytest.mark.parametrize(
+    'content, cause',
+    [
+        (b'', 'empty'),
+        (b'<!DOCTYPE html><html>Access denied</html>', 'not a PyTorch checkpoint'),
+    ],
+)
 def test_empty_and_non_checkpoint_files(tmp_path, content, cause):
     path = tmp_path / 'weights.pth'
     path.write_bytes(content)
@@ -70,17 +80,21 @@ def test_mmengine_loader_names_a_truncated_file(tmp_path):
     """``load_from`` / ``--resume`` read through mmengine's CheckpointLoader, which importing
     fastervit_mm routes through the diagnostics; the error lists the other checkpoints of the
     work directory to resume from."""
-    import fastervit_mm  # noqa: F401  (registers the local loader; imported above already)
     from mmengine.runner.checkpoint import _load_checkpoint
+
+    import fastervit_mm  # noqa: F401  (registers the local loader; imported above already)
+
     good = tmp_path / 'iter_2.pth'
     torch.save({'state_dict': {'w': torch.ones(3)}}, good)
     bad = tmp_path / 'iter_4.pth'
     bad.write_bytes(good.read_bytes()[:100])
-    with pytest.raises(CheckpointLoadError,
-                       match=re.escape(str(bad)) + r'(.|\n)*truncated(.|\n)*iter_2\.pth'):
+    with pytest.raises(
+        CheckpointLoadError, match=re.escape(str(bad)) + r'(.|\n)*truncated(.|\n)*iter_2\.pth'
+    ):
         _load_checkpoint(str(bad), map_location='cpu')
-    assert torch.equal(_load_checkpoint(str(good), map_location='cpu')['state_dict']['w'],
-                       torch.ones(3))
+    assert torch.equal(
+        _load_checkpoint(str(good), map_location='cpu')['state_dict']['w'], torch.ones(3)
+    )
 
 
 # --------------------------------------------------------------------------- weights not fitting
@@ -93,8 +107,11 @@ def test_another_variants_checkpoint_lists_first_mismatches(tmp_path):
         model.init_weights()
     message = str(info.value)
     assert str(path) in message
-    assert re.search(r'shape mismatches, first: patch_embed\.conv_down\.3\.weight: checkpoint '
-                     r'\[24, 8, 3, 3\] vs model \[16, 8, 3, 3\]', message), message
+    assert re.search(
+        r'shape mismatches, first: patch_embed\.conv_down\.3\.weight: checkpoint '
+        r'\[24, 8, 3, 3\] vs model \[16, 8, 3, 3\]',
+        message,
+    ), message
     assert 'levels.1.blocks.1.' in message  # the extra block of the other variant
     assert 'dim=24, in_dim=8, depths=[1, 2, 2, 1]' in message
     assert info.value.report.shape_mismatches[0][0] == 'patch_embed.conv_down.3.weight'
@@ -105,10 +122,12 @@ def test_another_variants_checkpoint_lists_first_mismatches(tmp_path):
 def test_published_variant_mixup_is_identified(tmp_path):
     """faster_vit_1 weights into a faster_vit_0 backbone (meta tensors: no memory, no time)."""
     with torch.device('meta'):
-        source = FasterViT(arch='faster_vit_1_224', out_indices=(3, ))
+        source = FasterViT(arch='faster_vit_1_224', out_indices=(3,))
         model = FasterViT(arch='faster_vit_0_224')
-    state = {('norm.' + k[6:] if k.startswith('norm3.') else k): v
-             for k, v in source.state_dict().items()}
+    state = {
+        ('norm.' + k[6:] if k.startswith('norm3.') else k): v
+        for k, v in source.state_dict().items()
+    }
     path = tmp_path / 'fastervit_1_224_1k.pth.tar'
     torch.save({'state_dict': state, 'arch': 'faster_vit_1_224'}, path)
     with pytest.raises(CheckpointLoadError) as info:
@@ -154,6 +173,7 @@ def test_detector_init_fails_before_training(tmp_path):
     from mmdet.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+
     init_default_scope('mmdet')
     cfg = Config.fromfile(DEMO_CONFIG)
     arch = cfg.model.backbone.arch.to_dict()
@@ -180,16 +200,33 @@ def _wrapped(state: dict, wrapper: str):
         'model_ema_only': {'model_ema': state},
         'mmengine_ema': {'ema_state_dict': {**module, 'steps': torch.tensor(10)}},
         'nested': {'model': {'state_dict': module}},
-        'whole_detector': {'state_dict': {**{'backbone.' + k: v for k, v in state.items()},
-                                          'neck.lateral_convs.0.conv.weight': torch.ones(1)}},
+        'whole_detector': {
+            'state_dict': {
+                **{'backbone.' + k: v for k, v in state.items()},
+                'neck.lateral_convs.0.conv.weight': torch.ones(1),
+            }
+        },
         'both_prefers_plain': {'state_dict': state, 'state_dict_ema': noise},
     }[wrapper]
 
 
-@pytest.mark.parametrize('wrapper', [
-    'plain', 'state_dict', 'model', 'module_prefix', 'ddp_in_model', 'compiled', 'timm_ema_only',
-    'model_ema_only', 'mmengine_ema', 'nested', 'whole_detector', 'both_prefers_plain'
-])
+@pytest.mark.parametrize(
+    'wrapper',
+    [
+        'plain',
+        'state_dict',
+        'model',
+        'module_prefix',
+        'ddp_in_model',
+        'compiled',
+        'timm_ema_only',
+        'model_ema_only',
+        'mmengine_ema',
+        'nested',
+        'whole_detector',
+        'both_prefers_plain',
+    ],
+)
 def test_wrapped_checkpoints_load(tmp_path, wrapper):
     model = _backbone(init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'w.pth')))
     state = _perturbed_state(model)
@@ -202,8 +239,10 @@ def test_prefer_ema(tmp_path):
     model = _backbone()
     state = _perturbed_state(model)
     ema = {k: v * 2 for k, v in state.items()}
-    torch.save({'state_dict': state, 'state_dict_ema': {'module.' + k: v for k, v in ema.items()}},
-               tmp_path / 'w.pth')
+    torch.save(
+        {'state_dict': state, 'state_dict_ema': {'module.' + k: v for k, v in ema.items()}},
+        tmp_path / 'w.pth',
+    )
     load_pretrained(model, str(tmp_path / 'w.pth'), prefer_ema=True)
     _assert_loaded(model, ema)
     assert extract_state_dict(torch.load(tmp_path / 'w.pth'))[1] == 'state_dict'
@@ -219,8 +258,9 @@ def test_official_file_with_module_prefix_and_ema_matches_the_official_outputs(t
     torch.save({'state_dict_ema': official, 'epoch': 309, 'metric': 80.0}, path)
     keys = set(FasterViT.arch_required_keys) | set(FasterViT.arch_optional_keys)
     arch = {k: v for k, v in case['kwargs'].items() if k in keys}
-    model = FasterViT(arch=arch, out_indices=(3, ),
-                      init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    model = FasterViT(
+        arch=arch, out_indices=(3,), init_cfg=dict(type='Pretrained', checkpoint=str(path))
+    )
     model.init_weights()
     model.eval()
     with torch.no_grad():

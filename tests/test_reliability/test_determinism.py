@@ -2,6 +2,7 @@
 """Determinism: the CPU demo detector trained twice with the same seed and
 ``randomness=dict(seed=0, deterministic=True)`` gives identical loss values (every component,
 bit for bit) over 20 iterations and identical weights; another seed gives other losses."""
+
 import pytest
 import torch
 
@@ -27,8 +28,10 @@ def restore_global_state():
 def _train(folder, name, data_root, iters, seed=0):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    path = write_tiny_det_config(folder / f'{name}.py', data_root, iters, iters, seed,
-                                 RECORDER_CONFIG)
+
+    path = write_tiny_det_config(
+        folder / f'{name}.py', data_root, iters, iters, seed, RECORDER_CONFIG
+    )
     cfg = Config.fromfile(path)
     cfg.work_dir = str(folder / name)
     runner = Runner.from_cfg(cfg)

@@ -6,13 +6,14 @@ with a non-zero status within 60 s instead of hanging.
 * a rank stops responding, processes started directly (as ``srun`` / the ``slurm`` and ``mpi``
   launchers do, no agent): the survivor's collective fails after ``env_cfg.dist_cfg.timeout``.
 """
-import os
+
 import os.path as osp
 import subprocess
 import sys
 import time
 
 from conftest import REPO_ROOT, free_port, tool_env
+
 from .conftest import write_tiny_det_config
 
 LIMIT = 60  # seconds from the failure to a non-zero exit
@@ -28,8 +29,13 @@ custom_hooks = [dict(type='fastervit_mm.RNGStateHook'),
 # gradient and DDP needs to know
 find_unused_parameters = True
 '''
-    return write_tiny_det_config(osp.join(folder, f'fail_{mode}.py'), data_root, max_iters=20,
-                                 checkpoint_interval=100, extra=extra)
+    return write_tiny_det_config(
+        osp.join(folder, f'fail_{mode}.py'),
+        data_root,
+        max_iters=20,
+        checkpoint_interval=100,
+        extra=extra,
+    )
 
 
 def _failure_time(work_dir) -> float:
@@ -43,8 +49,14 @@ def test_a_raising_rank_ends_the_torchrun_job(tmp_path, tiny_det_data):
     config = _config(tmp_path, tiny_det_data, 'raise')
     work_dir = str(tmp_path / 'work')
     env = tool_env(PYTHON=sys.executable, PORT=str(free_port()))
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     ended = time.time()
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0, log[-5000:]
@@ -58,12 +70,33 @@ def test_a_stuck_rank_times_out_without_an_agent(tmp_path, tiny_det_data):
     port = str(free_port())
     procs = []
     for rank in (0, 1):
-        env = tool_env(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE='2',
-                       MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
-        procs.append(subprocess.Popen(
-            [sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--launcher',
-             'pytorch', '--cfg-options', 'env_cfg.dist_cfg.timeout=20'],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        env = tool_env(
+            RANK=str(rank),
+            LOCAL_RANK=str(rank),
+            WORLD_SIZE='2',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=port,
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    'tools/train.py',
+                    config,
+                    '--work-dir',
+                    work_dir,
+                    '--launcher',
+                    'pytorch',
+                    '--cfg-options',
+                    'env_cfg.dist_cfg.timeout=20',
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     try:
         out0, _ = procs[0].communicate(timeout=900)
         ended = time.time()

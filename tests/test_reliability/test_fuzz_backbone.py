@@ -10,6 +10,7 @@ from inside a layer, a dtype RuntimeError from a convolution) fails the test.
 
 ``FASTERVIT_MM_FUZZ_EXAMPLES`` raises the number of examples (default 200).
 """
+
 import math
 import os
 import re
@@ -25,9 +26,16 @@ from fastervit_mm.models import FasterViT
 
 #: dim 8 and one block per stage: fast at 1100 x 1100, still with carrier tokens in stage 3
 #: and windowed attention (several windows above 224 px) in stages 3 and 4.
-FUZZ_ARCH = dict(dim=8, in_dim=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2],
-                 window_size=[7, 7, 7, 7], ct_size=2, mlp_ratio=1,
-                 hat=[False, False, True, True])
+FUZZ_ARCH = dict(
+    dim=8,
+    in_dim=8,
+    depths=[1, 1, 1, 1],
+    num_heads=[1, 1, 2, 2],
+    window_size=[7, 7, 7, 7],
+    ct_size=2,
+    mlp_ratio=1,
+    hat=[False, False, True, True],
+)
 STRIDES = (4, 8, 16, 32)
 EXAMPLES = int(os.environ.get('FASTERVIT_MM_FUZZ_EXAMPLES', 200))
 
@@ -118,40 +126,61 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(batch=st.integers(1, 3), channels=st.integers(1, 5), height=sizes, width=sizes,
-       dtype=st.sampled_from(FLOAT_DTYPES * 4 + OTHER_DTYPES),
-       same_dtype=st.sampled_from([True] * 5 + [False]),
-       same_channels=st.sampled_from([True] * 5 + [False]),
-       values=st.sampled_from(VALUES), layout=st.sampled_from(LAYOUTS),
-       training=st.sampled_from([False, False, True]), seed=st.integers(0, 2**16))
-def test_backbone_input_fuzzing(batch, channels, height, width, dtype, same_dtype,
-                                same_channels, values, layout, training, seed):
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    batch=st.integers(1, 3),
+    channels=st.integers(1, 5),
+    height=sizes,
+    width=sizes,
+    dtype=st.sampled_from(FLOAT_DTYPES * 4 + OTHER_DTYPES),
+    same_dtype=st.sampled_from([True] * 5 + [False]),
+    same_channels=st.sampled_from([True] * 5 + [False]),
+    values=st.sampled_from(VALUES),
+    layout=st.sampled_from(LAYOUTS),
+    training=st.sampled_from([False, False, True]),
+    seed=st.integers(0, 2**16),
+)
+def test_backbone_input_fuzzing(
+    batch, channels, height, width, dtype, same_dtype, same_channels, values, layout, training, seed
+):
     model_dtype = dtype if dtype.is_floating_point and same_dtype else torch.float32
     if dtype == torch.float32 and not same_dtype:
         model_dtype = torch.float64
     model = _model(channels if same_channels else 3, model_dtype, training)
-    x = _make_input(batch, channels, height, width, dtype, values, layout,
-                    torch.Generator().manual_seed(seed))
+    x = _make_input(
+        batch, channels, height, width, dtype, values, layout, torch.Generator().manual_seed(seed)
+    )
     expected = _expected_errors(x, model)
-    described = (f'input {tuple(x.shape)} {x.dtype} {layout} {values}, model in_channels='
-                 f'{model.in_channels} {model_dtype} training={training}')
+    described = (
+        f'input {tuple(x.shape)} {x.dtype} {layout} {values}, model in_channels='
+        f'{model.in_channels} {model_dtype} training={training}'
+    )
     try:
         with torch.no_grad():
             outs = model(x)
     except (ValueError, TypeError) as err:
         event(f'{type(err).__name__}: {str(err)[:30]}')
         assert expected, f'{described}: unexpected {type(err).__name__}: {err}'
-        assert any(isinstance(err, t) and re.search(p, str(err)) for t, p in expected), \
+        assert any(isinstance(err, t) and re.search(p, str(err)) for t, p in expected), (
             f'{described}: raised {type(err).__name__}: {err}; expected one of {expected}'
+        )
         return
     assert not expected, f'{described}: no error, expected one of {expected}'
     event(f'output ({"large" if max(height, width) > 224 else "small"})')
     assert len(outs) == 4
     for out, stride, channels_out in zip(outs, STRIDES, model.channels):
-        assert tuple(out.shape) == (batch, channels_out, math.ceil(height / stride),
-                                    math.ceil(width / stride)), described
+        assert tuple(out.shape) == (
+            batch,
+            channels_out,
+            math.ceil(height / stride),
+            math.ceil(width / stride),
+        ), described
         assert out.dtype == x.dtype, described
     if values == 'normal' and not training:
         assert all(torch.isfinite(o).all() for o in outs), described

@@ -11,6 +11,7 @@ first new batch: the RPN/RoI samplers and augmentations draw what they would hav
 
 ``FASTERVIT_MM_KILL_SEED`` fixes the kill iteration to reproduce a failure.
 """
+
 import os
 import os.path as osp
 import random
@@ -21,8 +22,8 @@ import time
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT
+
 from .conftest import tool_env, write_tiny_det_config
 from .loss_recorder import RECORDER_CONFIG, read_losses
 
@@ -33,19 +34,34 @@ INTERVAL = 3  # checkpoints at 3, 6, 9 and 10 (the last iteration)
 def _train(config, work_dir, *args, kill_after=None, timeout=900):
     """Run tools/train.py; with ``kill_after=k`` SIGKILL it once iteration ``k`` is done and a
     checkpoint pointer exists. Returns (return code, output)."""
-    cmd = [sys.executable, osp.join('tools', 'train.py'), str(config), '--work-dir',
-           str(work_dir), *args]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=tool_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    cmd = [
+        sys.executable,
+        osp.join('tools', 'train.py'),
+        str(config),
+        '--work-dir',
+        str(work_dir),
+        *args,
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO_ROOT,
+        env=tool_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines, deadline = [], time.time() + timeout
     try:
         for line in proc.stdout:
             lines.append(line)
             if time.time() > deadline:
                 break
-            if (kill_after is not None and line.startswith('ITER-DONE ')
-                    and int(line.split()[1]) >= kill_after
-                    and osp.exists(osp.join(work_dir, 'last_checkpoint'))):
+            if (
+                kill_after is not None
+                and line.startswith('ITER-DONE ')
+                and int(line.split()[1]) >= kill_after
+                and osp.exists(osp.join(work_dir, 'last_checkpoint'))
+            ):
                 proc.send_signal(signal.SIGKILL)
                 break
         return proc.wait(timeout=60), ''.join(lines)
@@ -62,8 +78,9 @@ def _weights(path):
 @pytest.fixture(scope='module')
 def config(tmp_path_factory, tiny_det_data):
     folder = tmp_path_factory.mktemp('interrupted')
-    return write_tiny_det_config(folder / 'tiny_det.py', tiny_det_data, MAX_ITERS, INTERVAL,
-                                 extra=RECORDER_CONFIG)
+    return write_tiny_det_config(
+        folder / 'tiny_det.py', tiny_det_data, MAX_ITERS, INTERVAL, extra=RECORDER_CONFIG
+    )
 
 
 @pytest.fixture(scope='module')
@@ -88,7 +105,7 @@ def test_kill_and_resume_is_bit_identical(config, uninterrupted, tmp_path):
 
     code, log = _train(config, work_dir, '--resume')
     assert code == 0, f'{context}\n{log[-5000:]}'
-    assert f'resumed' in log.lower() and osp.basename(resume_from) in log, context
+    assert 'resumed' in log.lower() and osp.basename(resume_from) in log, context
 
     reference = read_losses(uninterrupted)
     assert sorted(reference) == list(range(1, MAX_ITERS + 1))

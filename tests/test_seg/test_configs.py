@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Every segmentation config parses, builds (model, pipelines) and is consistent with itself."""
+
 import os.path as osp
 
 import pytest
@@ -33,6 +34,7 @@ def test_config_builds(path, mmseg_scope):
     from mmseg.registry import MODELS
 
     from fastervit_mm.engine import check_channels
+
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmseg'
     assert cfg.model.type == 'EncoderDecoder'
@@ -59,7 +61,8 @@ def test_config_builds(path, mmseg_scope):
         assert cfg.model.backbone.arch == f'faster_vit_{variant}_224'
         assert cfg.model.backbone.init_cfg.type == 'Pretrained'
         assert cfg.model.backbone.init_cfg.checkpoint.endswith(
-            f'/fastervit_{variant}_224_1k.pth.tar')
+            f'/fastervit_{variant}_224_1k.pth.tar'
+        )
         assert cfg.model.decode_head.in_channels == CHANNELS[variant]
         assert cfg.model.auxiliary_head.in_channels == CHANNELS[variant][2]
         assert cfg.model.decode_head.num_classes == cfg.model.auxiliary_head.num_classes == 150

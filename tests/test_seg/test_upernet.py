@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """A loss and a predict step of UperNet + a small FasterViT (HAT on in stage 3), built from the demo
 config, at 512x512 and at an odd size, with whole-image and sliding-window inference."""
+
 import pytest
 import torch
 
@@ -13,6 +14,7 @@ def _batch(sizes, seed=0):
     """Packed inputs as a dataloader gives them: uint8 images and SegDataSamples."""
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     g = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for h, w in sizes:
@@ -25,8 +27,11 @@ def _batch(sizes, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
-@pytest.mark.parametrize('size, pad_to', [((512, 512), (512, 512)), ((189, 247), (189, 247))],
-                         ids=['512x512', 'odd-189x247'])
+@pytest.mark.parametrize(
+    'size, pad_to',
+    [((512, 512), (512, 512)), ((189, 247), (189, 247))],
+    ids=['512x512', 'odd-189x247'],
+)
 def test_loss_step(demo_cfg, size, pad_to):
     torch.manual_seed(0)
     model = build_segmentor(demo_cfg, **{'data_preprocessor.size': pad_to}).train()
@@ -41,9 +46,11 @@ def test_loss_step(demo_cfg, size, pad_to):
     assert grads and all(g is not None and torch.isfinite(g).all() for g in grads)
 
 
-@pytest.mark.parametrize('size, mode', [((512, 512), 'whole'), ((189, 247), 'whole'),
-                                        ((189, 247), 'slide')],
-                         ids=['512x512-whole', 'odd-whole', 'odd-slide'])
+@pytest.mark.parametrize(
+    'size, mode',
+    [((512, 512), 'whole'), ((189, 247), 'whole'), ((189, 247), 'slide')],
+    ids=['512x512-whole', 'odd-whole', 'odd-slide'],
+)
 def test_predict_step(demo_cfg, size, mode):
     test_cfg = dict(mode=mode)
     if mode == 'slide':

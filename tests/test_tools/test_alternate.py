@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """tools/analysis/alternate.py with tiny commands that print fixed JSON medians."""
+
 import json
 import os.path as osp
 import subprocess
@@ -15,24 +16,43 @@ SCRIPT = osp.join(ANALYSIS_DIR, 'alternate.py')
 
 def _printer(median_ms, log=''):
     """A command printing a log line (stdout) and then its JSON result."""
-    return [sys.executable, '-c',
-            f'print({log!r}); print(\'{{"median_ms": {median_ms}, "img_per_s": 1}}\')']
+    return [
+        sys.executable,
+        '-c',
+        f'print({log!r}); print(\'{{"median_ms": {median_ms}, "img_per_s": 1}}\')',
+    ]
 
 
 def _run(*argv):
-    return subprocess.run([sys.executable, SCRIPT, *argv], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, SCRIPT, *argv], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_ratio_runs_and_alternating_order():
-    r = _run('--pairs', '3', '--name', 'fast', '--name', 'slow', '--', *_printer(10.0, 'log'),
-             '--', *_printer(25.0))
+    r = _run(
+        '--pairs',
+        '3',
+        '--name',
+        'fast',
+        '--name',
+        'slow',
+        '--',
+        *_printer(10.0, 'log'),
+        '--',
+        *_printer(25.0),
+    )
     assert r.returncode == 0, r.stderr
     lines = [json.loads(line) for line in r.stdout.strip().splitlines()]
     runs, summary = lines[:-1], lines[-1]
     assert [(x['pair'], x['slot'], x['name']) for x in runs] == [
-        (0, 0, 'fast'), (0, 1, 'slow'), (1, 0, 'slow'), (1, 1, 'fast'), (2, 0, 'fast'),
-        (2, 1, 'slow')]
+        (0, 0, 'fast'),
+        (0, 1, 'slow'),
+        (1, 0, 'slow'),
+        (1, 1, 'fast'),
+        (2, 0, 'fast'),
+        (2, 1, 'slow'),
+    ]
     assert {x['name']: x['result']['median_ms'] for x in runs} == {'fast': 10.0, 'slow': 25.0}
     assert summary['summary'] is True and summary['names'] == ['fast', 'slow']
     assert summary['pairs'] == 3 and summary['ratios'] == [2.5] * 3
@@ -69,11 +89,14 @@ def test_output_without_median_is_an_error():
     assert r.returncode == 1 and 'not JSON' in r.stderr
 
 
-@pytest.mark.parametrize('argv', [
-    ['--pairs', '1', '--', 'true'],  # one command only
-    ['--pairs', '1', '--name', 'x', '--', 'true', '--', 'true'],  # one name only
-    ['--pairs', '0', '--', 'true', '--', 'true'],
-])
+@pytest.mark.parametrize(
+    'argv',
+    [
+        ['--pairs', '1', '--', 'true'],  # one command only
+        ['--pairs', '1', '--name', 'x', '--', 'true', '--', 'true'],  # one name only
+        ['--pairs', '0', '--', 'true', '--', 'true'],
+    ],
+)
 def test_bad_command_lines(argv):
     r = _run(*argv)
     assert r.returncode == 2 and 'error' in r.stderr
@@ -81,5 +104,6 @@ def test_bad_command_lines(argv):
 
 def test_split_commands_keeps_options_of_the_commands():
     opts, a, b = alternate.split_commands(
-        ['--pairs', '2', '--', 'x', '--iters', '3', '--', 'y', '--part', 'neck'])
+        ['--pairs', '2', '--', 'x', '--iters', '3', '--', 'y', '--part', 'neck']
+    )
     assert opts == ['--pairs', '2'] and a == ['x', '--iters', '3'] and b == ['y', '--part', 'neck']

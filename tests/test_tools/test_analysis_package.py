@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """fastervit_mm.analysis: the timing loop, the alternating-pairs driver, the size parser and the
 classifier wrapper the analysis scripts share (tiny models and commands; no timing assertions)."""
+
 import argparse
 import sys
 
@@ -40,8 +41,11 @@ def test_as_hw_and_published_size():
     assert as_hw(64) == as_hw([64]) == as_hw('64') == (64, 64) and as_hw([40, 72]) == (40, 72)
     with pytest.raises(ValueError, match='one positive int'):
         as_hw([1, 2, 3])
-    assert published_size('faster_vit_0_224') == 224 and published_size('faster_vit_4_21k_512') \
-        == 512 and published_size('faster_vit_4_21k') == 224
+    assert (
+        published_size('faster_vit_0_224') == 224
+        and published_size('faster_vit_4_21k_512') == 512
+        and published_size('faster_vit_4_21k') == 224
+    )
 
 
 def test_classifier_pools_the_last_map():
@@ -65,7 +69,13 @@ def _printer(median_ms):
 def test_alternate_order_sides_and_summary():
     runs = list(alternate([_printer(10), _printer(30)], pairs=3))
     assert [(r.pair, r.slot, r.side) for r in runs] == [
-        (0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 0), (2, 0, 0), (2, 1, 1)]
+        (0, 0, 0),
+        (0, 1, 1),
+        (1, 0, 1),
+        (1, 1, 0),
+        (2, 0, 0),
+        (2, 1, 1),
+    ]
     assert by_side(runs) == [[10, 10, 10], [30, 30, 30]]
     summary = summarise(['a', 'b'], by_side(runs))
     assert summary['median_ratio'] == 3.0 and summary['pairs'] == 3
@@ -91,6 +101,7 @@ def test_run_json_needs_the_key():
 def test_matmul_peak_and_count_macs():
     from fastervit_mm.analysis.flops import count_macs
     from fastervit_mm.analysis.timing import matmul_gflop_s
+
     assert matmul_gflop_s(128, iters=2, warmup=1) > 0
     assert matmul_gflop_s(128, torch.bfloat16, iters=1) > 0
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 4 * 4, 5))
@@ -101,6 +112,7 @@ def test_matmul_peak_and_count_macs():
 
 def test_synthetic_classes_and_fit_head():
     from fastervit_mm.analysis.precision import batches, fit_head, synthetic_classes
+
     x, y = synthetic_classes(12, 3, (8, 10), seed=1)
     x2, _ = synthetic_classes(12, 3, (8, 10), seed=2)
     assert x.shape == (12, 3, 8, 10) and y.tolist() == [0, 1, 2] * 4
@@ -110,11 +122,11 @@ def test_synthetic_classes_and_fit_head():
     assert [len(b) for b in batches(x, 5)] == [5, 5, 2]
 
     class Maps(nn.Module):
-        out_channels = (3, )
+        out_channels = (3,)
 
         def forward(self, x):
-            return (x, )
+            return (x,)
 
     model = Classifier(Maps(), num_classes=3)
-    x, y = synthetic_classes(60, 3, (8, 8), amplitude=3.)
+    x, y = synthetic_classes(60, 3, (8, 8), amplitude=3.0)
     assert fit_head(model, x, y, steps=100, lr=0.1) > 0.9  # learnable: pooled class colours

@@ -1,18 +1,32 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """tools/analysis/benchmark_detector.py on CPU with the demo Mask R-CNN at 128x128."""
+
 import json
 import os.path as osp
 
 import pytest
-
 from conftest import REPO_ROOT
+
 from .conftest import analysis_module
 
 benchmark_detector = analysis_module('benchmark_detector')
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'mask-rcnn_fastervit-demo_fpn_synthetic-192.py')
-FIELDS = {'config', 'part', 'batch', 'size', 'input_shape', 'median_ms', 'img_per_s', 'times_ms',
-          'peak_rss_mb', 'threads', 'device', 'params_m', 'seed'}
+FIELDS = {
+    'config',
+    'part',
+    'batch',
+    'size',
+    'input_shape',
+    'median_ms',
+    'img_per_s',
+    'times_ms',
+    'peak_rss_mb',
+    'threads',
+    'device',
+    'params_m',
+    'seed',
+}
 
 
 @pytest.fixture(scope='module')
@@ -23,8 +37,21 @@ def demo_model():
 def test_each_part_prints_one_json_line(capsys):
     params = {}
     for part in benchmark_detector.PARTS:
-        result = benchmark_detector.main([DEMO, '--size', '128x128', '--part', part,
-                                          '--warmup', '0', '--iters', '1', '--threads', '1'])
+        result = benchmark_detector.main(
+            [
+                DEMO,
+                '--size',
+                '128x128',
+                '--part',
+                part,
+                '--warmup',
+                '0',
+                '--iters',
+                '1',
+                '--threads',
+                '1',
+            ]
+        )
         line = capsys.readouterr().out.strip().splitlines()[-1]
         assert json.loads(line) == result
         assert FIELDS <= set(result) and result['part'] == part
@@ -46,11 +73,12 @@ def test_batch_is_preprocessed_and_padded_like_at_test_time(demo_model):
     meta = samples[0].metainfo
     assert meta['img_shape'] == meta['ori_shape'] == (100, 130)
     assert meta['pad_shape'] == meta['batch_input_shape'] == (128, 160)
-    assert meta['scale_factor'] == (1., 1.)
+    assert meta['scale_factor'] == (1.0, 1.0)
 
 
 def test_predict_returns_detections_at_the_image_size(demo_model):
     import torch
+
     x, samples = benchmark_detector.make_batch(demo_model, (100, 130), batch=1)
     with torch.inference_mode():
         out = demo_model.predict(x, samples)
@@ -65,17 +93,20 @@ def test_pretrained_init_cfg_is_dropped_offline():
     # unreachable: building fails if the checkpoint is read
     pretrained = dict(type='Pretrained', checkpoint='http://127.0.0.1:9/missing.pth')
     model = benchmark_detector.build_detector(
-        DEMO, {'model.backbone.init_cfg': dict(pretrained, _delete_=True)}, seed=1)
+        DEMO, {'model.backbone.init_cfg': dict(pretrained, _delete_=True)}, seed=1
+    )
     assert model.backbone.init_cfg is None and not model.training
-    assert benchmark_detector._without_pretrained(
-        [pretrained, dict(type='Constant', val=1)]) == [dict(type='Constant', val=1)]
+    assert benchmark_detector._without_pretrained([pretrained, dict(type='Constant', val=1)]) == [
+        dict(type='Constant', val=1)
+    ]
 
 
 def test_mmdet_prefix_resolves_to_the_installed_config():
     path = benchmark_detector.resolve_config('mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py')
     assert osp.isfile(path)
     assert path.endswith(
-        osp.join('.mim', 'configs', 'swin', 'mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py'))
+        osp.join('.mim', 'configs', 'swin', 'mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py')
+    )
     assert benchmark_detector.resolve_config(DEMO) == DEMO
     with pytest.raises(SystemExit, match='no such config'):
         benchmark_detector.resolve_config('mmdet::swin/no-such-config.py')

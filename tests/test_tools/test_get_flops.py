@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """tools/analysis/get_flops.py: the attention handler, the published model sizes, configs of the
 three hosts."""
+
 import json
 import os.path as osp
 
@@ -8,8 +9,8 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from conftest import REPO_ROOT, SHARED_DIR
+
 from fastervit_mm.analysis import model_factory
 
 from .conftest import analysis_module
@@ -18,14 +19,21 @@ get_flops = analysis_module('get_flops')
 
 #: spec §1.4, "GMACs measured" (21K-768 measured the same way: 585.1).
 SPEC_GMACS = dict(
-    faster_vit_0_224=3.49, faster_vit_1_224=5.50, faster_vit_2_224=8.97, faster_vit_3_224=18.71,
-    faster_vit_4_224=43.23, faster_vit_5_224=113.97, faster_vit_6_224=143.99,
-    faster_vit_4_21k_224=41.59, faster_vit_4_21k_384=126.56, faster_vit_4_21k_512=234.09,
-    faster_vit_4_21k_768=585.10)
+    faster_vit_0_224=3.49,
+    faster_vit_1_224=5.50,
+    faster_vit_2_224=8.97,
+    faster_vit_3_224=18.71,
+    faster_vit_4_224=43.23,
+    faster_vit_5_224=113.97,
+    faster_vit_6_224=143.99,
+    faster_vit_4_21k_224=41.59,
+    faster_vit_4_21k_384=126.56,
+    faster_vit_4_21k_512=234.09,
+    faster_vit_4_21k_768=585.10,
+)
 
 
 class _Attention(nn.Module):
-
     def __init__(self, fused: bool) -> None:
         super().__init__()
         self.fused = fused
@@ -33,7 +41,7 @@ class _Attention(nn.Module):
     def forward(self, q, k, v):
         if self.fused:
             return F.scaled_dot_product_attention(q, k, v)
-        attn = torch.matmul(q, k.transpose(-2, -1) * q.shape[-1]**-0.5).softmax(-1)
+        attn = torch.matmul(q, k.transpose(-2, -1) * q.shape[-1] ** -0.5).softmax(-1)
         return torch.matmul(attn, v)
 
 
@@ -42,9 +50,14 @@ def _macs(module, *inputs) -> int:
     return sum(v for k, v in analysis.by_operator().items() if k in get_flops.MAC_OPERATORS)
 
 
-@pytest.mark.parametrize('shapes', [((2, 3, 49, 16), (2, 3, 49, 16), (2, 3, 49, 16)),
-                                    ((5, 4, 53, 8), (5, 4, 20, 8), (5, 4, 20, 12)),
-                                    ((7, 10, 32), (7, 6, 32), (7, 6, 32))])
+@pytest.mark.parametrize(
+    'shapes',
+    [
+        ((2, 3, 49, 16), (2, 3, 49, 16), (2, 3, 49, 16)),
+        ((5, 4, 53, 8), (5, 4, 20, 8), (5, 4, 20, 12)),
+        ((7, 10, 32), (7, 6, 32), (7, 6, 32)),
+    ],
+)
 def test_sdpa_handler_counts_like_explicit_attention(shapes):
     q, k, v = (torch.randn(s) for s in shapes)
     expected = _macs(_Attention(fused=False), q, k, v)
@@ -55,6 +68,7 @@ def test_sdpa_handler_counts_like_explicit_attention(shapes):
 def test_fvcore_alone_misses_attention():
     """The reason for the handler: stock fvcore counts nothing for fused attention."""
     from fvcore.nn import FlopCountAnalysis
+
     q = torch.randn(1, 2, 49, 16)
     analysis = FlopCountAnalysis(_Attention(fused=True), (q, q, q))
     analysis.unsupported_ops_warnings(False)
@@ -81,6 +95,7 @@ def test_every_variant_matches_the_spec(arch):
     """All 11 variants at their native size (counted on the meta device with torch's counter,
     which agrees with fvcore + the handler: see test_published_model_counts)."""
     from torch.utils.flop_counter import FlopCounterMode
+
     with torch.device('meta'):
         model = model_factory.build_arch(arch).eval()
         size = model_factory.native_size(arch)
@@ -110,8 +125,9 @@ def test_detection_config_by_part(tmp_path):
 
 
 def test_segmentation_config_default_size():
-    cfg = osp.join(REPO_ROOT, 'configs', 'demo',
-                   'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py')
+    cfg = osp.join(
+        REPO_ROOT, 'configs', 'demo', 'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py'
+    )
     result = get_flops.count(cfg)
     assert result['shape'] == [128, 128]  # the config's crop_size
     assert {'backbone', 'decode_head'} <= set(result['by_part'])

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """tools/analysis/plot_scaling.py on synthetic results of the three benchmark tools."""
+
 import json
 
 import pytest
@@ -10,17 +11,48 @@ plot_scaling = analysis_module('plot_scaling')
 
 RECORDS = [
     # benchmark_backbone.py, two batch sizes -> two series
-    *[dict(arch='faster_vit_0_224', batch=b, size=[s, s], mode='eval', img_per_s=ips,
-           peak_mem_mb=mem)
-      for b in (1, 8) for s, ips, mem in ((224, 40.0, 500), (448, 9.0, 800), (896, 2.0, 2000))],
+    *[
+        dict(
+            arch='faster_vit_0_224',
+            batch=b,
+            size=[s, s],
+            mode='eval',
+            img_per_s=ips,
+            peak_mem_mb=mem,
+        )
+        for b in (1, 8)
+        for s, ips, mem in ((224, 40.0, 500), (448, 9.0, 800), (896, 2.0, 2000))
+    ],
     # bench_reference.sh: same variant name, its own series
-    *[dict(variant='faster_vit_0_224', mode='eval', batch=1, size=[s, s], img_per_s=ips,
-           peak_rss_mb=mem) for s, ips, mem in ((224, 30.0, 600), (448, 6.0, 900))],
+    *[
+        dict(
+            variant='faster_vit_0_224',
+            mode='eval',
+            batch=1,
+            size=[s, s],
+            img_per_s=ips,
+            peak_rss_mb=mem,
+        )
+        for s, ips, mem in ((224, 30.0, 600), (448, 6.0, 900))
+    ],
     # benchmark_detector.py, measured twice at one size -> medians
-    *[dict(config='mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py', part='backbone',
-           size=[800, 1333], img_per_s=ips, peak_rss_mb=1500) for ips in (1.0, 3.0, 2.0)],
-    dict(config='mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py', part='backbone',
-         size=[512, 512], img_per_s=5.0, peak_rss_mb=1100),
+    *[
+        dict(
+            config='mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py',
+            part='backbone',
+            size=[800, 1333],
+            img_per_s=ips,
+            peak_rss_mb=1500,
+        )
+        for ips in (1.0, 3.0, 2.0)
+    ],
+    dict(
+        config='mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py',
+        part='backbone',
+        size=[512, 512],
+        img_per_s=5.0,
+        peak_rss_mb=1100,
+    ),
     # a label overrides the name
     dict(config='configs/x.py', part='predict', size=[512, 512], img_per_s=1.0, label='mine'),
 ]
@@ -32,16 +64,24 @@ def _write(path, records, extra=()):
 
 
 def test_series_names_medians_and_png(tmp_path):
-    alternate_run = json.dumps(dict(name='alt', pair=0, slot=0,
-                                    result=dict(arch='a', size=[64, 64], img_per_s=3.0)))
-    src = _write(tmp_path / 'r.jsonl', RECORDS,
-                 ['not json', json.dumps(dict(summary=True, median_ratio=2.0)), alternate_run])
+    alternate_run = json.dumps(
+        dict(name='alt', pair=0, slot=0, result=dict(arch='a', size=[64, 64], img_per_s=3.0))
+    )
+    src = _write(
+        tmp_path / 'r.jsonl',
+        RECORDS,
+        ['not json', json.dumps(dict(summary=True, median_ratio=2.0)), alternate_run],
+    )
     out = tmp_path / 'scaling.png'
     fig, names = plot_scaling.main([src, '--out', str(out)])
     assert names == [
-        'faster_vit_0_224, batch=1', 'faster_vit_0_224, batch=8',
-        'faster_vit_0_224 (reference)', 'mask-rcnn_swin-t-p4-w7_fpn_1x_coco [backbone]', 'mine',
-        'alt']
+        'faster_vit_0_224, batch=1',
+        'faster_vit_0_224, batch=8',
+        'faster_vit_0_224 (reference)',
+        'mask-rcnn_swin-t-p4-w7_fpn_1x_coco [backbone]',
+        'mine',
+        'alt',
+    ]
     data = out.read_bytes()
     assert data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) > 10_000
     ax_t, ax_m = fig.axes[:2]

@@ -28,6 +28,7 @@ made a few seconds apart is robust to a machine whose load drifts over minutes.
 A command that exits non-zero, times out or prints no JSON with ``median_ms`` stops the script
 with exit status 1 and a message on stderr naming it, with the tail of its stderr.
 """
+
 import argparse
 import json
 import shlex
@@ -48,7 +49,7 @@ def split_commands(argv: Sequence[str]) -> Tuple[List[str], List[str], List[str]
         raise ValueError('expected: [options] -- COMMAND_A ... -- COMMAND_B ...')
     first = argv.index('--')
     second = argv.index('--', first + 1)
-    opts, cmd_a, cmd_b = argv[:first], argv[first + 1:second], argv[second + 1:]
+    opts, cmd_a, cmd_b = argv[:first], argv[first + 1 : second], argv[second + 1 :]
     if not cmd_a or not cmd_b:
         raise ValueError('both commands must be non-empty')
     if '--' in cmd_b:
@@ -61,12 +62,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         usage='%(prog)s [--pairs N] [--name A --name B] [--same-order] [--timeout S] '
-        '-- COMMAND_A ... -- COMMAND_B ...')
+        '-- COMMAND_A ... -- COMMAND_B ...',
+    )
     p.add_argument('--pairs', type=int, default=5)
-    p.add_argument('--name', action='append', default=None,
-                   help='name of A, then of B (give it twice)')
-    p.add_argument('--same-order', action='store_true',
-                   help='run A first in every pair (default: alternate A,B / B,A)')
+    p.add_argument(
+        '--name', action='append', default=None, help='name of A, then of B (give it twice)'
+    )
+    p.add_argument(
+        '--same-order',
+        action='store_true',
+        help='run A first in every pair (default: alternate A,B / B,A)',
+    )
     p.add_argument('--timeout', type=float, default=None, help='seconds per run')
     try:
         opts, cmd_a, cmd_b = split_commands(argv)
@@ -90,14 +96,20 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     try:
         for run in alternate(args.commands, args.pairs, args.same_order, args.timeout):
             runs.append(run)
-            print(json.dumps(dict(name=args.name[run.side], pair=run.pair, slot=run.slot,
-                                  result=run.result)), flush=True)
+            print(
+                json.dumps(
+                    dict(name=args.name[run.side], pair=run.pair, slot=run.slot, result=run.result)
+                ),
+                flush=True,
+            )
     except CommandError as e:
         message, stderr = e.args
         tail = '\n'.join(stderr.rstrip().splitlines()[-STDERR_TAIL:])
-        sys.stderr.write(f'alternate.py: command {args.name[e.side]} failed in pair {e.pair}: '
-                         f'{message}\n  command: {shlex.join(args.commands[e.side])}\n'
-                         f'  stderr (last {STDERR_TAIL} lines):\n{tail}\n')
+        sys.stderr.write(
+            f'alternate.py: command {args.name[e.side]} failed in pair {e.pair}: '
+            f'{message}\n  command: {shlex.join(args.commands[e.side])}\n'
+            f'  stderr (last {STDERR_TAIL} lines):\n{tail}\n'
+        )
         raise SystemExit(1)
     summary = summarise(args.name, by_side(runs))
     print(json.dumps(summary), flush=True)

@@ -51,6 +51,7 @@ on the PyTorch model timed or exported) and ``achieved_gflop_s`` (``2 * macs / m
 2048) in float32 and bfloat16 with the same loop and threads (``matmul_peak_gflop_s``) and adds
 ``peak_fraction``, the achieved rate over the peak of the run's precision.
 """
+
 import argparse
 import json
 import os
@@ -69,7 +70,8 @@ from fastervit_mm.analysis.timing import matmul_gflop_s, time_steps
 
 #: Where ``--implementation published`` looks for the published package when it is not installed.
 PUBLISHED_PATH = os.environ.get(
-    'FASTERVIT_PUBLISHED_PATH', os.path.expanduser('~/.cache/fastervit_mm/published'))
+    'FASTERVIT_PUBLISHED_PATH', os.path.expanduser('~/.cache/fastervit_mm/published')
+)
 #: A runtime whose outputs differ more than this from eager float32 runs other weights.
 WRONG_FILE_ERROR = 0.05
 
@@ -78,45 +80,82 @@ def implementation(text: str) -> str:
     if text in ('ours', 'published') or (text.startswith('timm:') and len(text) > 5):
         return text
     raise argparse.ArgumentTypeError(
-        f"{text!r}: use 'ours', 'published' or 'timm:NAME' (e.g. timm:swin_tiny_patch4_window7_224)")
+        f"{text!r}: use 'ours', 'published' or 'timm:NAME' (e.g. timm:swin_tiny_patch4_window7_224)"
+    )
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--arch', default='faster_vit_0_224', help='FasterViT arch name or alias')
-    p.add_argument('--implementation', type=implementation, default='ours',
-                   help="'ours' (this project's backbone), 'published' (the pip package "
-                   "fastervit) or 'timm:NAME' (a timm backbone, e.g. "
-                   "timm:swin_tiny_patch4_window7_224, with features_only at each --size)")
+    p.add_argument(
+        '--implementation',
+        type=implementation,
+        default='ours',
+        help="'ours' (this project's backbone), 'published' (the pip package "
+        "fastervit) or 'timm:NAME' (a timm backbone, e.g. "
+        "timm:swin_tiny_patch4_window7_224, with features_only at each --size)",
+    )
     p.add_argument('--batch', type=int, nargs='+', default=[8])
-    p.add_argument('--size', type=parse_size, nargs='+', default=[(224, 224)],
-                   help='224 or HxW, e.g. 800x1344')
+    p.add_argument(
+        '--size', type=parse_size, nargs='+', default=[(224, 224)], help='224 or HxW, e.g. 800x1344'
+    )
     p.add_argument('--mode', choices=['eval', 'train'], default='eval')
-    p.add_argument('--runtime', choices=['torch', 'onnxruntime', 'openvino'], default='torch',
-                   help='eager PyTorch, or the exported ONNX file in ONNX Runtime / OpenVINO (CPU)')
-    p.add_argument('--precision', choices=['f32', 'bf16'], default='f32',
-                   help='bf16: torch.autocast(bfloat16) for torch, INFERENCE_PRECISION_HINT=bf16 '
-                   'for OpenVINO (ONNX Runtime: f32 only)')
-    p.add_argument('--onnx', metavar='FILE',
-                   help='the exported file of --runtime onnxruntime/openvino: run as it is if it '
-                   'exists, else exported there (default: a temporary file)')
-    p.add_argument('--ov-hint', choices=['LATENCY', 'THROUGHPUT'], default='LATENCY',
-                   help='OpenVINO PERFORMANCE_HINT')
-    p.add_argument('--flops', action='store_true',
-                   help='add gmacs (get_flops count of the batch) and achieved_gflop_s')
-    p.add_argument('--matmul-peak', type=int, nargs='?', const=2048, default=None, metavar='N',
-                   help='time an NxN matrix product (default 2048) in f32 and bf16 first and '
-                   'add the peaks and peak_fraction (implies --flops)')
+    p.add_argument(
+        '--runtime',
+        choices=['torch', 'onnxruntime', 'openvino'],
+        default='torch',
+        help='eager PyTorch, or the exported ONNX file in ONNX Runtime / OpenVINO (CPU)',
+    )
+    p.add_argument(
+        '--precision',
+        choices=['f32', 'bf16'],
+        default='f32',
+        help='bf16: torch.autocast(bfloat16) for torch, INFERENCE_PRECISION_HINT=bf16 '
+        'for OpenVINO (ONNX Runtime: f32 only)',
+    )
+    p.add_argument(
+        '--onnx',
+        metavar='FILE',
+        help='the exported file of --runtime onnxruntime/openvino: run as it is if it '
+        'exists, else exported there (default: a temporary file)',
+    )
+    p.add_argument(
+        '--ov-hint',
+        choices=['LATENCY', 'THROUGHPUT'],
+        default='LATENCY',
+        help='OpenVINO PERFORMANCE_HINT',
+    )
+    p.add_argument(
+        '--flops',
+        action='store_true',
+        help='add gmacs (get_flops count of the batch) and achieved_gflop_s',
+    )
+    p.add_argument(
+        '--matmul-peak',
+        type=int,
+        nargs='?',
+        const=2048,
+        default=None,
+        metavar='N',
+        help='time an NxN matrix product (default 2048) in f32 and bf16 first and '
+        'add the peaks and peak_fraction (implies --flops)',
+    )
     p.add_argument('--amp', action='store_true', help='autocast (fp16 on CUDA, bf16 on CPU)')
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--compile', action='store_true', help='torch.compile the model')
     p.add_argument('--deploy', action='store_true', help='switch_to_deploy (cached biases)')
     p.add_argument('--with-cp', action='store_true', help='gradient checkpointing in every block')
-    p.add_argument('--compat-anyres', action='store_true',
-                   help="the published any-resolution model's behaviour on non-square grids "
-                   '(compat_anyres=True), for output equality with it')
-    p.add_argument('--with-head', action='store_true',
-                   help='time the classifier (out_indices=(3,) + pool + linear) like the reference')
+    p.add_argument(
+        '--compat-anyres',
+        action='store_true',
+        help="the published any-resolution model's behaviour on non-square grids "
+        '(compat_anyres=True), for output equality with it',
+    )
+    p.add_argument(
+        '--with-head',
+        action='store_true',
+        help='time the classifier (out_indices=(3,) + pool + linear) like the reference',
+    )
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--iters', type=int, default=5)
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: default)')
@@ -127,8 +166,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     args = p.parse_args(argv)
     if args.runtime != 'torch':
-        bad = [f for f in ('compile', 'with_cp', 'compat_anyres', 'deploy', 'channels_last', 'amp')
-               if getattr(args, f)]
+        bad = [
+            f
+            for f in ('compile', 'with_cp', 'compat_anyres', 'deploy', 'channels_last', 'amp')
+            if getattr(args, f)
+        ]
         if args.implementation != 'ours':
             bad.append('implementation ' + args.implementation)
         if args.mode != 'eval':
@@ -136,11 +178,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         if args.device != 'cpu':
             bad.append('device ' + args.device)
         if bad:
-            p.error(f'--runtime {args.runtime} runs the exported file (inference, CPU): drop '
-                    + ', '.join('--' + b.replace('_', '-') for b in bad))
+            p.error(
+                f'--runtime {args.runtime} runs the exported file (inference, CPU): drop '
+                + ', '.join('--' + b.replace('_', '-') for b in bad)
+            )
         if args.runtime == 'onnxruntime' and args.precision == 'bf16':
-            p.error("--precision bf16: ONNX Runtime's CPU provider runs this graph in float32 "
-                    'only; use --runtime openvino or torch for bf16')
+            p.error(
+                "--precision bf16: ONNX Runtime's CPU provider runs this graph in float32 "
+                'only; use --runtime openvino or torch for bf16'
+            )
     elif args.onnx:
         p.error('--onnx applies to --runtime onnxruntime/openvino')
     if args.amp and args.precision == 'bf16':
@@ -155,7 +201,7 @@ def current_rss_mb() -> float:
         with open('/proc/self/statm') as f:
             return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
     except OSError:
-        return 0.
+        return 0.0
 
 
 def check_other_flags(args) -> None:
@@ -174,8 +220,13 @@ def build_timm(args, size) -> nn.Module:
         import timm
     except ImportError as e:
         raise SystemExit(f'--implementation {args.implementation} needs timm ({e})') from e
-    return timm.create_model(args.implementation[len('timm:'):], pretrained=False,
-                             features_only=True, img_size=tuple(size), strict_img_size=False)
+    return timm.create_model(
+        args.implementation[len('timm:') :],
+        pretrained=False,
+        features_only=True,
+        img_size=tuple(size),
+        strict_img_size=False,
+    )
 
 
 def build_published(args, size) -> nn.Module:
@@ -190,21 +241,28 @@ def build_published(args, size) -> nn.Module:
         raise SystemExit(
             f'--implementation published needs the published package ({e}) installed or in '
             f'{PUBLISHED_PATH} ($FASTERVIT_PUBLISHED_PATH): pip install --no-deps --target '
-            f'{PUBLISHED_PATH} fastervit==1.0.0 timm==1.0.31') from e
+            f'{PUBLISHED_PATH} fastervit==1.0.0 timm==1.0.31'
+        ) from e
     native = published_size(args.arch)
     if not hasattr(faster_vit, args.arch):
-        raise SystemExit(f'--arch {args.arch!r}: the published package has no such model; use a '
-                         'full name such as faster_vit_0_224')
+        raise SystemExit(
+            f'--arch {args.arch!r}: the published package has no such model; use a '
+            'full name such as faster_vit_0_224'
+        )
     if tuple(size) == (native, native):
         model = getattr(faster_vit, args.arch)()
     else:
-        name = (args.arch + '_any_res' if '21k' in args.arch
-                else args.arch.replace('_224', '_any_res'))
+        name = (
+            args.arch + '_any_res' if '21k' in args.arch else args.arch.replace('_224', '_any_res')
+        )
         model = getattr(faster_vit_any_res, name)(resolution=list(size))
     if args.state_dict:
         own = model.state_dict()
-        sd = {k: v for k, v in load_published_layout(args.state_dict).items()
-              if k in own and own[k].shape == v.shape}
+        sd = {
+            k: v
+            for k, v in load_published_layout(args.state_dict).items()
+            if k in own and own[k].shape == v.shape
+        }
         missing = [k for k in own if k not in sd and 'relative' not in k]
         if missing:
             raise SystemExit(f'--state-dict lacks {len(missing)} weights, e.g. {missing[:3]}')
@@ -214,8 +272,13 @@ def build_published(args, size) -> nn.Module:
 
 def build(args) -> nn.Module:
     """Ours (:func:`~fastervit_mm.analysis.model_factory.build_ours`) as the flags say."""
-    return build_ours(args.arch, args.with_head, args.state_dict, with_cp=args.with_cp,
-                      compat_anyres=args.compat_anyres)
+    return build_ours(
+        args.arch,
+        args.with_head,
+        args.state_dict,
+        with_cp=args.with_cp,
+        compat_anyres=args.compat_anyres,
+    )
 
 
 class ExportedRunner:
@@ -225,6 +288,7 @@ class ExportedRunner:
     def __init__(self, args, model: nn.Module) -> None:
         from fastervit_mm.deploy import export_onnx
         from fastervit_mm.deploy.runtimes import build_runner
+
         self.tmp = None
         path = args.onnx
         if path is None:
@@ -236,18 +300,24 @@ class ExportedRunner:
             export_onnx(model, path, example_shape=(1, 3, *args.size[0]), dynamic=True)
             self.export_s = round(time.perf_counter() - start, 1)
         kwargs = {'hint': args.ov_hint} if args.runtime == 'openvino' else {}
-        self.runner = build_runner(args.runtime, path, args.precision, args.threads or None,
-                                   **kwargs)
+        self.runner = build_runner(
+            args.runtime, path, args.precision, args.threads or None, **kwargs
+        )
 
     def fields(self) -> dict:
         """What the JSON line says about the file and the runtime."""
-        return dict(runtime_options=self.runner.options(), onnx_file=None if self.tmp else
-                    self.path, exported=self.exported, export_s=self.export_s)
+        return dict(
+            runtime_options=self.runner.options(),
+            onnx_file=None if self.tmp else self.path,
+            exported=self.exported,
+            export_s=self.export_s,
+        )
 
 
 def rel_error_vs_torch(model: nn.Module, outs: list, x: torch.Tensor) -> float:
     """The worst relative error of a runtime's outputs against eager float32 ``model(x)``."""
     from fastervit_mm.deploy.runtimes import relative_error
+
     with torch.inference_mode():
         ref = model.eval()(x)
     refs = [ref] if torch.is_tensor(ref) else list(ref)
@@ -267,11 +337,16 @@ def main(argv: Optional[List[str]] = None) -> None:
     autocast = args.amp or args.precision == 'bf16'
     precision = {torch.float16: 'fp16', torch.bfloat16: 'bf16'}[amp_dtype] if autocast else 'f32'
     from fastervit_mm.deploy.runtimes import cpu_has_native_bf16
+
     common = dict(runtime=args.runtime, precision=precision, native_bf16=cpu_has_native_bf16())
     if args.matmul_peak:
-        common.update(matmul_size=args.matmul_peak, matmul_peak_gflop_s={
-            name: round(matmul_gflop_s(args.matmul_peak, dtype, device=device), 1)
-            for name, dtype in (('f32', torch.float32), ('bf16', torch.bfloat16))})
+        common.update(
+            matmul_size=args.matmul_peak,
+            matmul_peak_gflop_s={
+                name: round(matmul_gflop_s(args.matmul_peak, dtype, device=device), 1)
+                for name, dtype in (('f32', torch.float32), ('bf16', torch.bfloat16))
+            },
+        )
     built = {}
 
     def prepare(size):
@@ -290,6 +365,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                 model = build(args).to(device)
                 if args.save_state_dict:
                     from fastervit_mm.checkpoint import to_published_layout
+
                     torch.save(to_published_layout(model.state_dict()), args.save_state_dict)
                 if args.deploy:
                     (model.backbone if args.with_head else model).switch_to_deploy()
@@ -318,27 +394,37 @@ def main(argv: Optional[List[str]] = None) -> None:
                     raise SystemExit(
                         f'{runner.path}: outputs differ from this model by '
                         f'{extra["rel_error_vs_torch"]:.3g} (relative): the file holds another '
-                        'model or other weights; export it again (delete it or drop --onnx)')
+                        'model or other weights; export it again (delete it or drop --onnx)'
+                    )
                 if args.save_output:
                     out = [torch.from_numpy(o) for o in outs]
-                    torch.save({'input': x, 'output': out[0] if args.with_head else out},
-                               args.save_output)
+                    torch.save(
+                        {'input': x, 'output': out[0] if args.with_head else out}, args.save_output
+                    )
 
                 def step():
                     return runner.runner(x_np)
             else:
                 if args.save_output:
                     model.eval()
-                    with torch.inference_mode(), torch.autocast(device.type, dtype=amp_dtype,
-                                                                enabled=autocast):
+                    with torch.inference_mode(), torch.autocast(
+                        device.type, dtype=amp_dtype, enabled=autocast
+                    ):
                         out = model(x.to(device))
-                    out = out.float().cpu() if torch.is_tensor(out) else [
-                        o.float().cpu() for o in out]
+                    out = (
+                        out.float().cpu()
+                        if torch.is_tensor(out)
+                        else [o.float().cpu() for o in out]
+                    )
                     torch.save({'input': x, 'output': out}, args.save_output)
                     model.train(args.mode == 'train')
                 x = x.to(device).contiguous(memory_format=memory_format)
-                extra = dict(runtime_options=dict(threads=torch.get_num_threads(),
-                                                  autocast=str(amp_dtype) if autocast else None))
+                extra = dict(
+                    runtime_options=dict(
+                        threads=torch.get_num_threads(),
+                        autocast=str(amp_dtype) if autocast else None,
+                    )
+                )
 
                 def step():
                     with torch.autocast(device.type, dtype=amp_dtype, enabled=autocast):
@@ -362,6 +448,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             if args.flops:
                 from fastervit_mm.analysis.flops import count_macs
+
                 model.eval()
                 macs = batch * count_macs(model, torch.zeros(1, 3, h, w, device=device))
                 model.train(args.mode == 'train')
@@ -369,23 +456,41 @@ def main(argv: Optional[List[str]] = None) -> None:
                 extra.update(gmacs=round(macs / 1e9, 3), achieved_gflop_s=round(achieved, 1))
                 if args.matmul_peak:
                     peak_rate = common['matmul_peak_gflop_s'][
-                        'bf16' if precision == 'bf16' else 'f32']
+                        'bf16' if precision == 'bf16' else 'f32'
+                    ]
                     extra['peak_fraction'] = round(achieved / peak_rate, 3)
-            threads = extra['runtime_options'].get('threads',
-                                                   extra['runtime_options'].get(
-                                                       'inference_num_threads'))
-            print(json.dumps(dict(
-                arch=args.implementation[len('timm:'):] if args.implementation.startswith(
-                    'timm:') else args.arch, implementation=args.implementation, batch=batch,
-                size=[h, w], mode=args.mode,
-                median_ms=round(median * 1000, 2), img_per_s=round(batch / median, 3),
-                peak_mem_mb=round(peak, 1), base_mem_mb=round(base, 1),
-                torch_compile=args.compile, device=str(device),
-                amp=args.amp, channels_last=args.channels_last, deploy=args.deploy,
-                with_cp=args.with_cp, compat_anyres=args.compat_anyres,
-                threads=int(threads), **common, **extra,
-                times_ms=[round(t * 1000, 2) for t in times])),
-                flush=True)
+            threads = extra['runtime_options'].get(
+                'threads', extra['runtime_options'].get('inference_num_threads')
+            )
+            print(
+                json.dumps(
+                    dict(
+                        arch=args.implementation[len('timm:') :]
+                        if args.implementation.startswith('timm:')
+                        else args.arch,
+                        implementation=args.implementation,
+                        batch=batch,
+                        size=[h, w],
+                        mode=args.mode,
+                        median_ms=round(median * 1000, 2),
+                        img_per_s=round(batch / median, 3),
+                        peak_mem_mb=round(peak, 1),
+                        base_mem_mb=round(base, 1),
+                        torch_compile=args.compile,
+                        device=str(device),
+                        amp=args.amp,
+                        channels_last=args.channels_last,
+                        deploy=args.deploy,
+                        with_cp=args.with_cp,
+                        compat_anyres=args.compat_anyres,
+                        threads=int(threads),
+                        **common,
+                        **extra,
+                        times_ms=[round(t * 1000, 2) for t in times],
+                    )
+                ),
+                flush=True,
+            )
 
 
 if __name__ == '__main__':

@@ -35,6 +35,7 @@ img_per_s (batch / median), times_ms (each timed iteration), peak_rss_mb (the pr
 resident memory, ``ru_maxrss``: model building included; on CUDA also peak_cuda_mb), threads,
 device, params_m (parameters of the timed part, millions), deploy, seed, and num_dets for predict.
 """
+
 import argparse
 import json
 import logging
@@ -54,6 +55,7 @@ PARTS = ('backbone', 'neck', 'predict')
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     from mmengine.config import DictAction
+
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('config', help='mmdet config: a path, or mmdet::<path in mmdet configs>')
     p.add_argument('--size', type=parse_size, default=(800, 1333), help='HxW (default 800x1333)')
@@ -63,11 +65,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--iters', type=int, default=3)
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: default)')
     p.add_argument('--device', default='cpu')
-    p.add_argument('--deploy', action='store_true',
-                   help="switch the backbone to deploy mode (when it has switch_to_deploy)")
+    p.add_argument(
+        '--deploy',
+        action='store_true',
+        help="switch the backbone to deploy mode (when it has switch_to_deploy)",
+    )
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override settings of the config, key=value')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value',
+    )
     return p.parse_args(argv)
 
 
@@ -83,10 +92,12 @@ def _without_pretrained(init_cfg: Any) -> Any:
 
 def build_detector(config: str, cfg_options: Optional[dict] = None, seed: int = 0) -> nn.Module:
     """The detector of ``config`` with random, seeded weights (no checkpoint is read), eval mode."""
-    import fastervit_mm  # noqa: F401  (registers fastervit_mm.*)
     from mmdet.utils import register_all_modules
     from mmengine.logging import MMLogger
     from mmengine.model import BaseModule
+
+    import fastervit_mm  # noqa: F401  (registers fastervit_mm.*)
+
     register_all_modules(init_default_scope=False)
     model, kind, _ = model_factory.build_config(config, cfg_options)
     if kind != 'det':
@@ -105,8 +116,9 @@ def build_detector(config: str, cfg_options: Optional[dict] = None, seed: int = 
     return model.eval()
 
 
-def make_batch(model: nn.Module, size: Tuple[int, int], batch: int = 1,
-               seed: int = 0) -> Tuple[torch.Tensor, list]:
+def make_batch(
+    model: nn.Module, size: Tuple[int, int], batch: int = 1, seed: int = 0
+) -> Tuple[torch.Tensor, list]:
     """A test-time batch of ``batch`` random ``size`` images, through the model's preprocessor.
 
     Returns:
@@ -114,12 +126,16 @@ def make_batch(model: nn.Module, size: Tuple[int, int], batch: int = 1,
         img_shape, ori_shape, scale_factor, pad_shape, batch_input_shape).
     """
     from mmdet.structures import DetDataSample
+
     h, w = size
     gen = torch.Generator().manual_seed(seed)
-    images = [torch.randint(0, 256, (3, h, w), generator=gen, dtype=torch.uint8)
-              for _ in range(batch)]
-    samples = [DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
-                                           scale_factor=(1., 1.))) for _ in range(batch)]
+    images = [
+        torch.randint(0, 256, (3, h, w), generator=gen, dtype=torch.uint8) for _ in range(batch)
+    ]
+    samples = [
+        DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1.0, 1.0)))
+        for _ in range(batch)
+    ]
     data = model.data_preprocessor(dict(inputs=images, data_samples=samples), False)
     return data['inputs'], data['data_samples']
 
@@ -138,11 +154,11 @@ def benchmark(args: argparse.Namespace) -> Dict[str, Any]:
         model.backbone.switch_to_deploy()
     x, samples = make_batch(model, args.size, args.batch, args.seed)
     if args.part == 'backbone':
-        parts, run = (model.backbone, ), lambda: model.backbone(x)
+        parts, run = (model.backbone,), lambda: model.backbone(x)
     elif args.part == 'neck':
         parts, run = (model.backbone, model.neck), lambda: model.neck(model.backbone(x))
     else:
-        parts, run = (model, ), lambda: model.predict(x, samples)
+        parts, run = (model,), lambda: model.predict(x, samples)
 
     def step():
         with torch.inference_mode():
@@ -153,12 +169,21 @@ def benchmark(args: argparse.Namespace) -> Dict[str, Any]:
     timing = time_steps(step, args.iters, args.warmup, device)
     times, median, out = timing.times, timing.median, timing.output
     result = dict(
-        config=args.config, part=args.part, batch=args.batch, size=list(args.size),
-        input_shape=list(x.shape[-2:]), median_ms=round(median * 1000, 2),
-        img_per_s=round(args.batch / median, 3), times_ms=[round(t * 1000, 2) for t in times],
+        config=args.config,
+        part=args.part,
+        batch=args.batch,
+        size=list(args.size),
+        input_shape=list(x.shape[-2:]),
+        median_ms=round(median * 1000, 2),
+        img_per_s=round(args.batch / median, 3),
+        times_ms=[round(t * 1000, 2) for t in times],
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        threads=torch.get_num_threads(), device=str(device),
-        params_m=round(count_params(*parts), 3), deploy=args.deploy, seed=args.seed)
+        threads=torch.get_num_threads(),
+        device=str(device),
+        params_m=round(count_params(*parts), 3),
+        deploy=args.deploy,
+        seed=args.seed,
+    )
     if device.type == 'cuda':
         result['peak_cuda_mb'] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
     if args.part == 'predict' and out is not None:

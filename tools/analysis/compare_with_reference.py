@@ -25,6 +25,7 @@ pair, A,B then B,A, and prints a JSON line per pair and a summary: the median of
 throughput ratios (ours / reference: > 1 means ours is faster) with its range, which is robust
 to a machine whose load changes over time.
 """
+
 import argparse
 import json
 import os
@@ -76,31 +77,58 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--iters', type=int, default=5, help='timed iterations per run')
     p.add_argument('--warmup', type=int, default=2, help='untimed iterations per run')
     p.add_argument('--threads', type=int, default=0)
-    p.add_argument('--runtime', choices=['torch', 'onnxruntime', 'openvino'], default='torch',
-                   help='how ours runs (benchmark_backbone.py --runtime)')
-    p.add_argument('--precision', choices=['f32', 'bf16'], default='f32',
-                   help='precision of ours (benchmark_backbone.py --precision)')
-    p.add_argument('--reference', choices=['script', 'published'], default='script',
-                   help='script: bench_reference.sh; published: benchmark_backbone.py '
-                   '--implementation published (needs the fastervit package, see its --help)')
-    p.add_argument('--reference-precision', choices=['f32', 'bf16'], default='f32',
-                   help='bf16: the published model under bf16 autocast (--reference published)')
+    p.add_argument(
+        '--runtime',
+        choices=['torch', 'onnxruntime', 'openvino'],
+        default='torch',
+        help='how ours runs (benchmark_backbone.py --runtime)',
+    )
+    p.add_argument(
+        '--precision',
+        choices=['f32', 'bf16'],
+        default='f32',
+        help='precision of ours (benchmark_backbone.py --precision)',
+    )
+    p.add_argument(
+        '--reference',
+        choices=['script', 'published'],
+        default='script',
+        help='script: bench_reference.sh; published: benchmark_backbone.py '
+        '--implementation published (needs the fastervit package, see its --help)',
+    )
+    p.add_argument(
+        '--reference-precision',
+        choices=['f32', 'bf16'],
+        default='f32',
+        help='bf16: the published model under bf16 autocast (--reference published)',
+    )
     p.add_argument('--deploy', action='store_true', help='time ours in deploy mode')
-    p.add_argument('--compat-anyres', action='store_true',
-                   help='time ours in the compatibility mode too (the output check always uses it '
-                   'for non-square sizes, where the reference is its any-resolution model on '
-                   'non-square window grids)')
-    p.add_argument('--tolerance', type=float, default=None,
-                   help='largest relative output difference accepted before timing (default '
-                   f'{TOLERANCE["torch"]:g}, {TOLERANCE["exported"]:g} for an exported runtime)')
+    p.add_argument(
+        '--compat-anyres',
+        action='store_true',
+        help='time ours in the compatibility mode too (the output check always uses it '
+        'for non-square sizes, where the reference is its any-resolution model on '
+        'non-square window grids)',
+    )
+    p.add_argument(
+        '--tolerance',
+        type=float,
+        default=None,
+        help='largest relative output difference accepted before timing (default '
+        f'{TOLERANCE["torch"]:g}, {TOLERANCE["exported"]:g} for an exported runtime)',
+    )
     p.add_argument('--reference-script', default=REFERENCE, help='path of bench_reference.sh')
     args = p.parse_args(argv)
     if args.reference == 'script' and args.reference_precision != 'f32':
-        p.error('bench_reference.sh runs float32 only: use --reference published for '
-                '--reference-precision bf16')
+        p.error(
+            'bench_reference.sh runs float32 only: use --reference published for '
+            '--reference-precision bf16'
+        )
     if args.runtime != 'torch' and (args.mode != 'eval' or args.deploy or args.compat_anyres):
-        p.error(f'--runtime {args.runtime} times inference of the dynamic file: no --mode train, '
-                '--deploy or --compat-anyres')
+        p.error(
+            f'--runtime {args.runtime} times inference of the dynamic file: no --mode train, '
+            '--deploy or --compat-anyres'
+        )
     if args.tolerance is None:
         args.tolerance = TOLERANCE['torch' if args.runtime == 'torch' else 'exported']
     return args
@@ -117,32 +145,69 @@ def commands(args: argparse.Namespace, tmp: str) -> dict:
     if args.threads:
         common += ['--threads', str(args.threads)]
     once = ['--iters', '1', '--warmup', '0']
-    ours = [sys.executable, BENCHMARK, '--arch', args.arch, '--with-head', *common,
-            '--warmup', str(args.warmup)]
+    ours = [
+        sys.executable,
+        BENCHMARK,
+        '--arch',
+        args.arch,
+        '--with-head',
+        *common,
+        '--warmup',
+        str(args.warmup),
+    ]
     ours += ['--deploy'] * args.deploy + ['--compat-anyres'] * args.compat_anyres
     compat = [] if args.compat_anyres or is_square(args.size) else ['--compat-anyres']
-    cmds = dict(check_ours=ours + compat + once + [
-        '--save-state-dict', weights, '--save-output', os.path.join(tmp, 'ours.pt')])
+    cmds = dict(
+        check_ours=ours
+        + compat
+        + once
+        + ['--save-state-dict', weights, '--save-output', os.path.join(tmp, 'ours.pt')]
+    )
     timed = ['--iters', str(args.iters), '--precision', args.precision]
     if args.runtime != 'torch':
         exported = ours + ['--runtime', args.runtime, '--onnx', onnx]
-        cmds['check_runtime'] = exported + once + [
-            '--save-output', os.path.join(tmp, 'runtime.pt')]
+        cmds['check_runtime'] = exported + once + ['--save-output', os.path.join(tmp, 'runtime.pt')]
         cmds['ours'] = exported + timed
     else:
         cmds['ours'] = ours + timed
     if args.reference == 'script':
-        ref = ['bash', args.reference_script, '--variant', args.arch, *common,
-               '--state-dict', weights]
-        cmds['check_reference'] = ref + ['--repeats', '1', '--save-output',
-                                         os.path.join(tmp, 'ref.pt')]
+        ref = [
+            'bash',
+            args.reference_script,
+            '--variant',
+            args.arch,
+            *common,
+            '--state-dict',
+            weights,
+        ]
+        cmds['check_reference'] = ref + [
+            '--repeats',
+            '1',
+            '--save-output',
+            os.path.join(tmp, 'ref.pt'),
+        ]
         cmds['reference'] = ref + ['--repeats', str(args.iters)]
     else:
-        ref = [sys.executable, BENCHMARK, '--implementation', 'published', '--arch', args.arch,
-               *common, '--state-dict', weights, '--warmup', str(args.warmup)]
+        ref = [
+            sys.executable,
+            BENCHMARK,
+            '--implementation',
+            'published',
+            '--arch',
+            args.arch,
+            *common,
+            '--state-dict',
+            weights,
+            '--warmup',
+            str(args.warmup),
+        ]
         cmds['check_reference'] = ref + once + ['--save-output', os.path.join(tmp, 'ref.pt')]
-        cmds['reference'] = ref + ['--iters', str(args.iters),
-                                   '--precision', args.reference_precision]
+        cmds['reference'] = ref + [
+            '--iters',
+            str(args.iters),
+            '--precision',
+            args.reference_precision,
+        ]
     return cmds
 
 
@@ -162,21 +227,30 @@ def main(argv: Optional[List[str]] = None) -> dict:
         rel = output_error(os.path.join(tmp, 'ours.pt'), os.path.join(tmp, 'ref.pt'))
         print(json.dumps(dict(check='outputs', relative_error=rel)), flush=True)
         if not rel < args.tolerance:
-            raise SystemExit(f'outputs differ: relative error {rel:.3g} >= {args.tolerance:g}; '
-                             'the two programs do not compute the same function, so no timing')
+            raise SystemExit(
+                f'outputs differ: relative error {rel:.3g} >= {args.tolerance:g}; '
+                'the two programs do not compute the same function, so no timing'
+            )
         runtime_error = None
         if 'check_runtime' in cmds:
             result = run_or_exit(cmds['check_runtime'])
             runtime_error = result['rel_error_vs_torch']
-            check = dict(check='runtime', runtime=args.runtime, export_s=result['export_s'],
-                         rel_error_vs_torch=runtime_error)
+            check = dict(
+                check='runtime',
+                runtime=args.runtime,
+                export_s=result['export_s'],
+                rel_error_vs_torch=runtime_error,
+            )
             if '--compat-anyres' not in cmds['check_ours']:  # same function as the reference
-                check['relative_error'] = output_error(os.path.join(tmp, 'runtime.pt'),
-                                                       os.path.join(tmp, 'ref.pt'))
+                check['relative_error'] = output_error(
+                    os.path.join(tmp, 'runtime.pt'), os.path.join(tmp, 'ref.pt')
+                )
             print(json.dumps(check), flush=True)
             if not max(runtime_error, check.get('relative_error', 0)) < args.tolerance:
-                raise SystemExit(f'{args.runtime} output differs by more than {args.tolerance:g}: '
-                                 f'{check}; no timing')
+                raise SystemExit(
+                    f'{args.runtime} output differs by more than {args.tolerance:g}: '
+                    f'{check}; no timing'
+                )
 
         runs = []
         pair_cmds = [cmds['ours'], cmds['reference']]
@@ -191,16 +265,29 @@ def main(argv: Optional[List[str]] = None) -> dict:
     ours_ips, ref_ips = by_side(runs, 'img_per_s')
     ratios = [o / r for o, r in zip(ours_ips, ref_ips)]
     summary = dict(
-        summary=True, arch=args.arch, batch=args.batch, size=args.size, mode=args.mode,
-        runtime=args.runtime, precision=args.precision, reference=args.reference,
-        reference_precision=args.reference_precision, deploy=args.deploy,
-        compat_anyres=args.compat_anyres, threads=args.threads, pairs=args.pairs,
-        iters=args.iters, output_relative_error=rel, runtime_rel_error_vs_torch=runtime_error,
+        summary=True,
+        arch=args.arch,
+        batch=args.batch,
+        size=args.size,
+        mode=args.mode,
+        runtime=args.runtime,
+        precision=args.precision,
+        reference=args.reference,
+        reference_precision=args.reference_precision,
+        deploy=args.deploy,
+        compat_anyres=args.compat_anyres,
+        threads=args.threads,
+        pairs=args.pairs,
+        iters=args.iters,
+        output_relative_error=rel,
+        runtime_rel_error_vs_torch=runtime_error,
         median_ratio=round(statistics.median(ratios), 3),
-        min_ratio=round(min(ratios), 3), max_ratio=round(max(ratios), 3),
+        min_ratio=round(min(ratios), 3),
+        max_ratio=round(max(ratios), 3),
         ratios=[round(r, 3) for r in ratios],
         ours_median_img_per_s=round(statistics.median(ours_ips), 3),
-        reference_median_img_per_s=round(statistics.median(ref_ips), 3))
+        reference_median_img_per_s=round(statistics.median(ref_ips), 3),
+    )
     print(json.dumps(summary), flush=True)
     return summary
 

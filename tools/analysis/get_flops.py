@@ -29,6 +29,7 @@ cached (``switch_to_deploy``), as in deployment, and not counted.
 The counting lives in :mod:`fastervit_mm.analysis.flops` (the benchmarks use it for achieved
 GFLOP/s); this script parses arguments and prints.
 """
+
 import argparse
 from typing import Any, Dict
 
@@ -49,23 +50,33 @@ def format_result(r: Dict[str, Any]) -> str:
         f'  GFLOPs (fvcore, all counted ops): {r["flops"] / 1e9:.3f}',
     ]
     if len(r['by_part']) > 1:
-        lines.append('  GMACs by part: ' + ', '.join(
-            f'{k} {v / 1e9:.3f}' for k, v in r['by_part'].items()))
-    lines.append('  by operator (G): ' + ', '.join(
-        f'{k} {v / 1e9:.3f}' for k, v in sorted(r['by_operator'].items(), key=lambda kv: -kv[1])))
+        lines.append(
+            '  GMACs by part: ' + ', '.join(f'{k} {v / 1e9:.3f}' for k, v in r['by_part'].items())
+        )
+    lines.append(
+        '  by operator (G): '
+        + ', '.join(
+            f'{k} {v / 1e9:.3f}' for k, v in sorted(r['by_operator'].items(), key=lambda kv: -kv[1])
+        )
+    )
     if r['unsupported']:
-        lines.append('  not counted (besides element-wise ops): ' +
-                     ', '.join(sorted(r['unsupported'])))
+        lines.append(
+            '  not counted (besides element-wise ops): ' + ', '.join(sorted(r['unsupported']))
+        )
     return '\n'.join(lines)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Parameters and FLOPs (fvcore) of a config or '
-                                     'a FasterViT arch')
+    parser = argparse.ArgumentParser(
+        description='Parameters and FLOPs (fvcore) of a config or a FasterViT arch'
+    )
     model_factory.add_model_arguments(parser)
-    parser.add_argument('--deploy', action='store_true',
-                        help='cache the position terms first (switch_to_deploy), so the position '
-                        'MLPs are not counted')
+    parser.add_argument(
+        '--deploy',
+        action='store_true',
+        help='cache the position terms first (switch_to_deploy), so the position '
+        'MLPs are not counted',
+    )
     return parser.parse_args(argv)
 
 

@@ -23,6 +23,7 @@ legend gives the fraction of that ideal reached at the largest size. Right panel
 on CPU (model, framework and, for a process that timed several sizes in a row, the largest so
 far), peak allocated memory on CUDA.
 """
+
 import argparse
 import json
 import math
@@ -38,8 +39,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
-SETTING_KEYS = ('batch', 'mode', 'part', 'device', 'threads', 'deploy', 'amp', 'channels_last',
-                'torch_compile')
+SETTING_KEYS = (
+    'batch',
+    'mode',
+    'part',
+    'device',
+    'threads',
+    'deploy',
+    'amp',
+    'channels_last',
+    'torch_compile',
+)
 MEMORY_KEYS = ('peak_cuda_mb', 'peak_mem_mb', 'peak_rss_mb')
 
 
@@ -97,8 +107,11 @@ def group_series(records: Sequence[Dict[str, Any]]) -> 'OrderedDict[str, List[Di
         by_base.setdefault(base_name(rec), []).append(rec)
     grouped: 'OrderedDict[str, Dict[Tuple[int, int], List[Dict[str, Any]]]]' = OrderedDict()
     for base, recs in by_base.items():
-        varying = [] if recs[0].get('label') else [
-            k for k in SETTING_KEYS if len({json.dumps(r.get(k)) for r in recs}) > 1]
+        varying = (
+            []
+            if recs[0].get('label')
+            else [k for k in SETTING_KEYS if len({json.dumps(r.get(k)) for r in recs}) > 1]
+        )
         for rec in recs:
             name = base + ''.join(f', {k}={rec.get(k)}' for k in varying)
             grouped.setdefault(name, OrderedDict()).setdefault(_hw(rec['size']), []).append(rec)
@@ -107,9 +120,14 @@ def group_series(records: Sequence[Dict[str, Any]]) -> 'OrderedDict[str, List[Di
         points = []
         for hw, recs in by_size.items():
             mems = [m for m in map(memory_mb, recs) if m is not None]
-            points.append(dict(hw=hw, pixels=hw[0] * hw[1],
-                               img_per_s=statistics.median(r['img_per_s'] for r in recs),
-                               memory_mb=statistics.median(mems) if mems else None))
+            points.append(
+                dict(
+                    hw=hw,
+                    pixels=hw[0] * hw[1],
+                    img_per_s=statistics.median(r['img_per_s'] for r in recs),
+                    memory_mb=statistics.median(mems) if mems else None,
+                )
+            )
         series[name] = sorted(points, key=lambda p: p['pixels'])
     return series
 
@@ -120,8 +138,12 @@ def _tick_label(xv: float, hw: Tuple[int, int]) -> str:
     return text if hw[0] == hw[1] else f'{text}\n{hw[0]}x{hw[1]}'
 
 
-def plot(series: 'OrderedDict[str, List[Dict[str, Any]]]', out: str, x: str = 'side',
-         title: Optional[str] = None):
+def plot(
+    series: 'OrderedDict[str, List[Dict[str, Any]]]',
+    out: str,
+    x: str = 'side',
+    title: Optional[str] = None,
+):
     """Draw the two panels into ``out``; returns (figure, series names in legend order)."""
     if not series:
         raise ValueError('no measurements to plot (records need img_per_s and size)')
@@ -138,15 +160,20 @@ def plot(series: 'OrderedDict[str, List[Dict[str, Any]]]', out: str, x: str = 's
         ideal = [first['img_per_s'] * first['pixels'] / p['pixels'] for p in points]
         label = name
         if len(points) > 1:
-            label += (f" ({last['img_per_s'] / ideal[-1]:.0%} of linear at "
-                      f"{last['hw'][0]}x{last['hw'][1]})")
+            label += (
+                f" ({last['img_per_s'] / ideal[-1]:.0%} of linear at "
+                f"{last['hw'][0]}x{last['hw'][1]})"
+            )
         ax_t.plot(xs, [p['img_per_s'] for p in points], 'o-', color=color, label=label)
         ax_t.plot(xs, ideal, '--', color=color, alpha=0.6, linewidth=1)
         mem = [(xv, p['memory_mb']) for xv, p in zip(xs, points) if p['memory_mb'] is not None]
         if mem:
             ax_m.plot(*zip(*mem), 'o-', color=color, label=name)
-    xlabel = ('input resolution sqrt(H*W) (pixels)' if x == 'side' else
-              'input resolution H*W (megapixels)')
+    xlabel = (
+        'input resolution sqrt(H*W) (pixels)'
+        if x == 'side'
+        else 'input resolution H*W (megapixels)'
+    )
     for ax in (ax_t, ax_m):
         ax.set_xscale('log')
         ax.set_xticks(sorted(ticks))
@@ -175,14 +202,16 @@ def main(argv: Optional[Sequence[str]] = None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('results', nargs='+', help='JSON-lines files')
     p.add_argument('--out', required=True, help='PNG to write')
-    p.add_argument('--x', choices=['side', 'pixels'], default='side',
-                   help='x axis: sqrt(H*W) (default) or H*W')
+    p.add_argument(
+        '--x', choices=['side', 'pixels'], default='side', help='x axis: sqrt(H*W) (default) or H*W'
+    )
     p.add_argument('--title', default=None)
     args = p.parse_args(argv)
     series = group_series(load_records(args.results))
     if not series:
-        p.error('no measurements (JSON lines with img_per_s and size) in ' +
-                ', '.join(args.results))
+        p.error(
+            'no measurements (JSON lines with img_per_s and size) in ' + ', '.join(args.results)
+        )
     fig, names = plot(series, args.out, args.x, args.title)
     plt.close(fig)
     print(json.dumps(dict(out=args.out, series=names)))

@@ -11,6 +11,7 @@ Examples::
     python tools/demo/image_demo.py data/synthetic_coco/val CONFIG CHECKPOINT --out-dir vis \
         --score-thr 0.5 --limit 8 --grid docs/images/demo_predictions.png
 """
+
 import argparse
 import copy
 import inspect
@@ -43,14 +44,16 @@ def parse_args():
     parser.add_argument('--limit', type=int, default=None, help='at most this many images')
     parser.add_argument('--grid', help='also write the pictures tiled into this one file')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override config settings')
+        '--cfg-options', nargs='+', action=DictAction, help='override config settings'
+    )
     return parser.parse_args()
 
 
 def list_images(inputs: str):
     if osp.isdir(inputs):
-        return sorted(osp.join(inputs, f) for f in os.listdir(inputs)
-                      if f.lower().endswith(IMAGE_EXTENSIONS))
+        return sorted(
+            osp.join(inputs, f) for f in os.listdir(inputs) if f.lower().endswith(IMAGE_EXTENSIONS)
+        )
     if not osp.isfile(inputs):
         raise FileNotFoundError(f'no image or directory at {inputs!r}')
     return [inputs]
@@ -88,7 +91,7 @@ def tile(images, columns: int = 4) -> np.ndarray:
     grid = np.full((rows * h, min(columns, len(images)) * w, 3), 255, np.uint8)
     for k, img in enumerate(images):
         r, c = divmod(k, columns)
-        grid[r * h:r * h + img.shape[0], c * w:c * w + img.shape[1]] = img
+        grid[r * h : r * h + img.shape[0], c * w : c * w + img.shape[1]] = img
     return grid
 
 
@@ -102,7 +105,7 @@ def main():
     visualizer.dataset_meta = meta
     os.makedirs(args.out_dir, exist_ok=True)
     pictures = []
-    for path in list_images(args.inputs)[:args.limit]:
+    for path in list_images(args.inputs)[: args.limit]:
         data = pseudo_collate([pipeline(dict(img_path=path, img_id=0))])
         with torch.no_grad():
             result = model.test_step(data)[0]

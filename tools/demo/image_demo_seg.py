@@ -15,6 +15,7 @@ Examples::
         configs/demo/fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py CHECKPOINT \\
         --gt-dir data/synthetic_ade20k/annotations/validation --limit 8
 """
+
 import argparse
 import os
 import os.path as osp
@@ -40,11 +41,16 @@ def parse_args():
     parser.add_argument('--out-dir', default='outputs/seg', help='where pictures are written')
     parser.add_argument('--gt-dir', help='annotation maps named like the images (<stem>.png)')
     parser.add_argument('--limit', type=int, default=None, help='at most this many images')
-    parser.add_argument('--opacity', type=float, default=0.8,
-                        help='mask opacity in [0, 1] (mmseg visualizer default)')
+    parser.add_argument(
+        '--opacity',
+        type=float,
+        default=0.8,
+        help='mask opacity in [0, 1] (mmseg visualizer default)',
+    )
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override config settings')
+        '--cfg-options', nargs='+', action=DictAction, help='override config settings'
+    )
     return parser.parse_args()
 
 
@@ -75,12 +81,21 @@ def legend(classes: Sequence[str], palette: Sequence, width: int) -> np.ndarray:
     rows = []
     for start in range(0, len(classes), per_row):
         row = np.full((22, width, 3), 255, np.uint8)
-        for j, (name, colour) in enumerate(zip(classes[start:start + per_row],
-                                               palette[start:start + per_row])):
+        for j, (name, colour) in enumerate(
+            zip(classes[start : start + per_row], palette[start : start + per_row])
+        ):
             x = j * cell + 4
             cv2.rectangle(row, (x, 5), (x + 12, 17), tuple(int(v) for v in colour), -1)
-            cv2.putText(row, str(name), (x + 16, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0),
-                        1, cv2.LINE_AA)
+            cv2.putText(
+                row,
+                str(name),
+                (x + 16, 16),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.4,
+                (0, 0, 0),
+                1,
+                cv2.LINE_AA,
+            )
         rows.append(row)
     return np.concatenate(rows, 0)
 
@@ -93,11 +108,13 @@ def main():
     model, pipeline, meta = build_inference(cfg, args.checkpoint, args.device)
     classes, palette = meta.get('classes'), meta.get('palette')
     if not classes or not palette:
-        raise ValueError(f'no class names/palette in the dataset_meta of {args.checkpoint!r} nor '
-                         f'in the metainfo of the config\'s test dataset')
+        raise ValueError(
+            f'no class names/palette in the dataset_meta of {args.checkpoint!r} nor '
+            f'in the metainfo of the config\'s test dataset'
+        )
     os.makedirs(args.out_dir, exist_ok=True)
     pictures = []
-    for path in list_images(args.inputs)[:args.limit]:
+    for path in list_images(args.inputs)[: args.limit]:
         data = pseudo_collate([pipeline(dict(img_path=path, img_id=0))])
         with torch.no_grad():
             result = model.test_step(data)[0]

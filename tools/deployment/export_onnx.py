@@ -15,6 +15,7 @@ backbone (whole detectors and segmentors go through ``tools/deployment/deploy.py
 OpenVINO) on random inputs at several sizes and prints the relative error of every output against
 PyTorch; it exits with status 1 if one exceeds 1e-4.
 """
+
 import argparse
 import sys
 
@@ -32,25 +33,40 @@ VERIFY_SIZES = [(97, 131), (257, 383), (64, 64), (512, 512), (800, 1333)]
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument('spec', metavar='CONFIG_OR_ARCH', help='config file or FasterViT arch name')
     p.add_argument('--out', required=True, help='output .onnx file')
     p.add_argument('--checkpoint', help='weights to load (published or this package\'s files)')
-    p.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
-                   help='example (tracing) size; with --static the only size. Defaults to the '
-                   "model's native size")
+    p.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='example (tracing) size; with --static the only size. Defaults to the '
+        "model's native size",
+    )
     p.add_argument('--batch', type=int, default=1, help='example batch size. Defaults to 1')
     p.add_argument('--static', action='store_true', help='fix batch, height and width')
-    p.add_argument('--opset', type=int, default=DEFAULT_OPSET,
-                   help=f'ONNX opset. Defaults to {DEFAULT_OPSET}')
-    p.add_argument('--classifier', action='store_true',
-                   help='with an arch: export the published classification model (logits)')
-    p.add_argument('--verify', action='store_true',
-                   help='compare the runtimes with PyTorch at several sizes')
-    p.add_argument('--runtimes', nargs='+', default=['onnxruntime'],
-                   choices=['onnxruntime', 'openvino'],
-                   help='runtimes --verify runs (CPU). Defaults to onnxruntime')
+    p.add_argument(
+        '--opset', type=int, default=DEFAULT_OPSET, help=f'ONNX opset. Defaults to {DEFAULT_OPSET}'
+    )
+    p.add_argument(
+        '--classifier',
+        action='store_true',
+        help='with an arch: export the published classification model (logits)',
+    )
+    p.add_argument(
+        '--verify', action='store_true', help='compare the runtimes with PyTorch at several sizes'
+    )
+    p.add_argument(
+        '--runtimes',
+        nargs='+',
+        default=['onnxruntime'],
+        choices=['onnxruntime', 'openvino'],
+        help='runtimes --verify runs (CPU). Defaults to onnxruntime',
+    )
     return p.parse_args(argv)
 
 
@@ -62,6 +78,7 @@ def build(args):
             model = model.backbone
         if args.checkpoint:
             from mmengine.runner import load_checkpoint
+
             load_checkpoint(model, args.checkpoint, map_location='cpu')
         return model.eval(), default
     size = model_factory.native_size(args.spec)
@@ -69,11 +86,13 @@ def build(args):
         model = model_factory.build_arch(args.spec)
     else:
         from fastervit_mm.models import FasterViT
+
         model = FasterViT(arch=args.spec)
     if args.checkpoint:
         from fastervit_mm.checkpoint import load_pretrained
+
         target = model.backbone if args.classifier else model
-        load_pretrained(target, args.checkpoint, optional=(r'^norm\d\.', ))
+        load_pretrained(target, args.checkpoint, optional=(r'^norm\d\.',))
     return model.eval(), (size, size)
 
 
@@ -81,19 +100,21 @@ def _runner(runtime: str, path: str):
     """``run(x) -> list of outputs`` of ``path`` in ``runtime`` on the CPU."""
     if runtime == 'onnxruntime':
         import onnxruntime as ort
+
         session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
         return lambda x: session.run(None, {'input': x})
     import openvino as ov
+
     compiled = ov.Core().compile_model(path, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32'})
     return lambda x: [v for v in compiled(x).values()]
 
 
-def verify(path: str, model, sizes, batch: int, runtimes=('onnxruntime', )) -> float:
+def verify(path: str, model, sizes, batch: int, runtimes=('onnxruntime',)) -> float:
     """Print the relative error per output, size and runtime; return the largest."""
     runners = {r: _runner(r, path) for r in runtimes}
     names = output_names(model)
     reference = classifier_logits(model)
-    worst = 0.
+    worst = 0.0
     for size in sizes:
         x = torch.randn(batch, 3, *size)
         with torch.no_grad():
@@ -115,10 +136,10 @@ def main(argv=None) -> int:
     model, default = build(args)
     shape = tuple(args.shape) if args.shape else tuple(default)
     example = (args.batch, 3) + shape
-    export_onnx(model, args.out, example_shape=example, dynamic=not args.static,
-                opset=args.opset)
-    axes = ('static ' + 'x'.join(map(str, example))) if args.static else \
-        'dynamic batch, height, width'
+    export_onnx(model, args.out, example_shape=example, dynamic=not args.static, opset=args.opset)
+    axes = (
+        ('static ' + 'x'.join(map(str, example))) if args.static else 'dynamic batch, height, width'
+    )
     print(f'wrote {args.out} ({axes}, opset {args.opset})')
     if not args.verify:
         return 0

@@ -12,6 +12,7 @@ demo config's, so ``python tools/misc/make_demo_data.py TASK`` writes what ``too
 TASK`` trains on (``fastervit_mm.SyntheticShapeDataset`` regenerates the classification files when
 its arguments differ from what their ``meta.json`` records).
 """
+
 import argparse
 import json
 import os.path as osp
@@ -19,9 +20,14 @@ import sys
 import time
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-from fastervit_mm.datasets import (SHAPE_CLASSES, SYNTHETIC_ADE_METAINFO,  # noqa: E402
-                                   SYNTHETIC_METAINFO, make_synthetic_ade20k, make_synthetic_cls,
-                                   make_synthetic_coco)
+from fastervit_mm.datasets import (  # noqa: E402
+    SHAPE_CLASSES,
+    SYNTHETIC_ADE_METAINFO,
+    SYNTHETIC_METAINFO,
+    make_synthetic_ade20k,
+    make_synthetic_cls,
+    make_synthetic_coco,
+)
 
 #: Per task: the demo's output directory, training and validation images and (H, W).
 DEFAULTS = {
@@ -33,16 +39,26 @@ DEFAULTS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('task', nargs='?', default='det', choices=sorted(DEFAULTS),
-                        help='which demo the data is for (default: det)')
+    parser.add_argument(
+        'task',
+        nargs='?',
+        default='det',
+        choices=sorted(DEFAULTS),
+        help='which demo the data is for (default: det)',
+    )
     parser.add_argument('--out', help='output directory (default: the demo config\'s)')
     parser.add_argument('--seed', type=int, default=0, help='dataset seed')
     parser.add_argument('--num-train', type=int, help='training images')
     parser.add_argument('--num-val', type=int, help='validation images')
-    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
-                        help='image height and width')
-    parser.add_argument('--num-classes', type=int, default=None,
-                        help=f'det only: use the first N of {list(SYNTHETIC_METAINFO["classes"])}')
+    parser.add_argument(
+        '--size', type=int, nargs=2, metavar=('H', 'W'), help='image height and width'
+    )
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=None,
+        help=f'det only: use the first N of {list(SYNTHETIC_METAINFO["classes"])}',
+    )
     args = parser.parse_args(argv)
     if args.num_classes is not None and args.task != 'det':
         parser.error('--num-classes applies to the det data only')
@@ -53,32 +69,44 @@ def parse_args(argv=None):
 
 
 def _det(args) -> None:
-    files = make_synthetic_coco(args.out, args.num_train, args.num_val, args.size, args.seed,
-                                args.num_classes)
+    files = make_synthetic_coco(
+        args.out, args.num_train, args.num_val, args.size, args.seed, args.num_classes
+    )
     for split, path in files.items():
         with open(path) as f:
             ann = json.load(f)
-        print(f'{split}: {len(ann["images"])} images, {len(ann["annotations"])} objects, '
-              f'{len(ann["categories"])} classes -> {path}')
+        print(
+            f'{split}: {len(ann["images"])} images, {len(ann["annotations"])} objects, '
+            f'{len(ann["categories"])} classes -> {path}'
+        )
 
 
 def _seg(args) -> None:
     counts = make_synthetic_ade20k(args.out, args.num_train, args.num_val, args.size, args.seed)
     for split, count in counts.items():
-        print(f'{split}: {count} images -> {osp.join(args.out, "images", split)}, '
-              f'{osp.join(args.out, "annotations", split)}')
-    print(f'{len(SYNTHETIC_ADE_METAINFO["classes"])} classes '
-          f'{SYNTHETIC_ADE_METAINFO["classes"]} (annotation values 1..N, 0 = other)')
+        print(
+            f'{split}: {count} images -> {osp.join(args.out, "images", split)}, '
+            f'{osp.join(args.out, "annotations", split)}'
+        )
+    print(
+        f'{len(SYNTHETIC_ADE_METAINFO["classes"])} classes '
+        f'{SYNTHETIC_ADE_METAINFO["classes"]} (annotation values 1..N, 0 = other)'
+    )
 
 
 def _cls(args) -> None:
     folders = make_synthetic_cls(args.out, args.num_train, args.num_val, args.size, args.seed)
-    print(f'{args.num_train} training and {args.num_val} validation images of classes '
-          f'{list(SHAPE_CLASSES)} -> {folders}')
+    print(
+        f'{args.num_train} training and {args.num_val} validation images of classes '
+        f'{list(SHAPE_CLASSES)} -> {folders}'
+    )
 
 
-_WRITERS = {'det': (_det, 'COCO-format'), 'seg': (_seg, 'ADE20K-format'),
-            'cls': (_cls, 'classification')}
+_WRITERS = {
+    'det': (_det, 'COCO-format'),
+    'seg': (_seg, 'ADE20K-format'),
+    'cls': (_cls, 'classification'),
+}
 
 
 def main(argv=None):

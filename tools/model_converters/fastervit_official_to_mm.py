@@ -12,6 +12,7 @@ an mmpretrain ``ImageClassifier`` (``backbone.*``, ``head.fc.*``); with it, the 
 The published weights are under NVIDIA's non-commercial licence (NVIDIA Source Code License-NC);
 converted files stay under it.
 """
+
 import argparse
 import os
 import sys
@@ -28,8 +29,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='published checkpoint (.pth.tar) or state dict')
     parser.add_argument('dst', help='output file (a plain state dict)')
-    parser.add_argument('--backbone-only', action='store_true',
-                        help='drop the classifier and write the backbone keys without prefix')
+    parser.add_argument(
+        '--backbone-only',
+        action='store_true',
+        help='drop the classifier and write the backbone keys without prefix',
+    )
     return parser.parse_args(argv)
 
 
@@ -39,8 +43,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
     os.makedirs(os.path.dirname(os.path.abspath(args.dst)), exist_ok=True)
     torch.save(state_dict, args.dst)
-    print(f'{args.src} -> {args.dst}: {len(state_dict)} tensors, '
-          f'{sum(v.numel() for v in state_dict.values())} values')
+    print(
+        f'{args.src} -> {args.dst}: {len(state_dict)} tensors, '
+        f'{sum(v.numel() for v in state_dict.values())} values'
+    )
 
 
 if __name__ == '__main__':

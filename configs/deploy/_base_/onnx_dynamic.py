@@ -11,5 +11,6 @@ onnx_config = dict(
     input_names=['input'],
     output_names=['output'],
     input_shape=None,  # dynamic: the export image keeps its pipeline size
-    optimize=False)
+    optimize=False,
+)
 backend_config = dict(type='onnxruntime')

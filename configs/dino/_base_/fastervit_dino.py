@@ -27,8 +27,10 @@ fastervit_dino_variants = {
         backbone=dict(
             arch=arch,
             drop_path_rate=drop_path_rate,
-            init_cfg=dict(type='Pretrained', checkpoint=_url + checkpoint)),
-        channels=[dim, 2 * dim, 4 * dim, 8 * dim])
+            init_cfg=dict(type='Pretrained', checkpoint=_url + checkpoint),
+        ),
+        channels=[dim, 2 * dim, 4 * dim, 8 * dim],
+    )
     for key, (arch, dim, drop_path_rate, checkpoint) in _published.items()
 }
 fastervit_dino_4scale = {
@@ -49,13 +51,16 @@ fastervit_dino_backbone = dict(
     frozen_stages=-1,
     norm_cfg=dict(type='SyncBN', requires_grad=True),
     with_cp=False,
-    **fastervit_dino_4scale['fastervit_0']['backbone'])
+    **fastervit_dino_4scale['fastervit_0']['backbone'],
+)
 
 
 # What the FasterViT-0 family configs set as `model` (merged into mmdet's DINO model).
 fastervit_dino_4scale_model = dict(
     backbone=dict(out_indices=(1, 2, 3), **fastervit_dino_backbone),
-    neck=fastervit_dino_4scale['fastervit_0']['neck'])
+    neck=fastervit_dino_4scale['fastervit_0']['neck'],
+)
 fastervit_dino_5scale_model = dict(
     backbone=dict(out_indices=(0, 1, 2, 3), **fastervit_dino_backbone),
-    neck=fastervit_dino_5scale['fastervit_0']['neck'])
+    neck=fastervit_dino_5scale['fastervit_0']['neck'],
+)

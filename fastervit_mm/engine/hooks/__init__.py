@@ -4,6 +4,11 @@ from .rng_state import RNGStateHook, get_rng_state, set_rng_state
 from .seg_num_class_check import SegNumClassCheckHook, check_seg_num_classes
 
 __all__ = [
-    'ChannelCheckHook', 'check_channels', 'RNGStateHook', 'get_rng_state', 'set_rng_state',
-    'SegNumClassCheckHook', 'check_seg_num_classes'
+    'ChannelCheckHook',
+    'check_channels',
+    'RNGStateHook',
+    'get_rng_state',
+    'set_rng_state',
+    'SegNumClassCheckHook',
+    'check_seg_num_classes',
 ]

@@ -4,6 +4,7 @@
 A wrong ``neck.in_channels`` otherwise fails only at the first forward, as a convolution shape
 error deep inside the neck that names neither setting.
 """
+
 from typing import List, Optional, Sequence
 
 import torch.nn as nn
@@ -34,17 +35,19 @@ def check_channels(model: nn.Module) -> None:
     out_channels = _as_list(getattr(backbone, 'out_channels', None))
     if out_channels is None:
         return
-    described = (f'backbone {type(backbone).__name__}.out_channels={out_channels}'
-                 + (f' (out_indices={tuple(backbone.out_indices)})'
-                    if hasattr(backbone, 'out_indices') else ''))
+    described = f'backbone {type(backbone).__name__}.out_channels={out_channels}' + (
+        f' (out_indices={tuple(backbone.out_indices)})' if hasattr(backbone, 'out_indices') else ''
+    )
     neck = getattr(model, 'neck', None)
     if isinstance(neck, nn.Sequential):  # several necks: the first one reads the backbone
         neck = neck[0] if len(neck) else None
     if neck is not None:
         in_channels = _as_list(getattr(neck, 'in_channels', None))
         if in_channels is not None and in_channels != out_channels:
-            raise ValueError(f'neck {type(neck).__name__}.in_channels={in_channels} does not '
-                             f'match {described}: set model.neck.in_channels={out_channels}')
+            raise ValueError(
+                f'neck {type(neck).__name__}.in_channels={in_channels} does not '
+                f'match {described}: set model.neck.in_channels={out_channels}'
+            )
         return
     for key in ('decode_head', 'auxiliary_head'):
         heads = getattr(model, key, None)
@@ -54,7 +57,8 @@ def check_channels(model: nn.Module) -> None:
             if head is None or in_channels is None or in_index is None:
                 continue
             if len(in_channels) != len(in_index) or any(
-                    not -len(out_channels) <= j < len(out_channels) for j in in_index):
+                not -len(out_channels) <= j < len(out_channels) for j in in_index
+            ):
                 continue  # the head validates its own configuration
             expected = [out_channels[j] for j in in_index]
             if in_channels != expected:
@@ -62,7 +66,8 @@ def check_channels(model: nn.Module) -> None:
                 raise ValueError(
                     f'{name} {type(head).__name__}.in_channels={in_channels} (in_index='
                     f'{in_index}) does not match {described}: set model.{name}.in_channels='
-                    f'{expected if len(expected) > 1 else expected[0]}')
+                    f'{expected if len(expected) > 1 else expected[0]}'
+                )
 
 
 @HOOKS.register_module()

@@ -18,6 +18,7 @@ mmengine saves no RNG state, yet training draws from Python's ``random``, NumPy'
   validation dataloader's iterator draws from torch's generator and a resumed run does not repeat
   the validation that followed the checkpoint.
 """
+
 import random
 from typing import Any, Dict, List, Optional
 
@@ -33,8 +34,7 @@ __all__ = ['RNGStateHook', 'get_rng_state', 'set_rng_state']
 
 def get_rng_state() -> Dict[str, Any]:
     """The states of Python's, NumPy's and torch's (CPU and every CUDA device) generators."""
-    state = dict(python=random.getstate(), numpy=np.random.get_state(),
-                 torch=torch.get_rng_state())
+    state = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state())
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
@@ -99,10 +99,12 @@ class RNGStateHook(Hook):
             return
         if by_epoch:
             saving = hook.every_n_epochs(runner, hook.interval, hook.save_begin) or (
-                hook.save_last and hook.is_last_train_epoch(runner))
+                hook.save_last and hook.is_last_train_epoch(runner)
+            )
         else:
             saving = hook.every_n_train_iters(runner, hook.interval, hook.save_begin) or (
-                hook.save_last and hook.is_last_train_iter(runner))
+                hook.save_last and hook.is_last_train_iter(runner)
+            )
         if saving:
             self._gathered = all_gather_object(get_rng_state())
 
@@ -123,7 +125,8 @@ class RNGStateHook(Hook):
         if len(states) != get_world_size():
             runner.logger.warning(
                 f'the checkpoint holds RNG states of {len(states)} processes, this run has '
-                f'{get_world_size()}: not restoring them')
+                f'{get_world_size()}: not restoring them'
+            )
             return
         self._pending = states[get_rank()]
 
@@ -131,8 +134,9 @@ class RNGStateHook(Hook):
         loop = runner.train_loop
         if self._pending is None or not hasattr(loop, 'dataloader_iterator'):
             return  # nothing to restore, or an epoch-based loop (see before_train_epoch)
-        loop.dataloader_iterator = _RestoreBeforeFetch(loop.dataloader_iterator, runner.iter,
-                                                       self._pending)
+        loop.dataloader_iterator = _RestoreBeforeFetch(
+            loop.dataloader_iterator, runner.iter, self._pending
+        )
         self._pending = None
 
     def before_train_epoch(self, runner) -> None:

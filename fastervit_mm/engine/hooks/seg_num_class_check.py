@@ -7,6 +7,7 @@ on GPU), and a head with more outputs than the dataset has classes trains silent
 ``IoUMetric`` at the first validation. :func:`check_seg_num_classes` names the head, the dataset,
 and, for labels out of range, the annotation file.
 """
+
 import io
 from typing import Iterator, List, Optional, Tuple
 
@@ -81,22 +82,25 @@ def check_seg_num_classes(model: nn.Module, dataset, max_files: int = 32) -> Non
         dataset: The dataset (dataset wrappers are looked through).
         max_files (int): How many annotation maps to read. Defaults to 32.
     """
-    heads: List[Tuple[str, nn.Module]] = [(n, h) for n, h in _heads(model)
-                                          if isinstance(getattr(h, 'num_classes', None), int)]
+    heads: List[Tuple[str, nn.Module]] = [
+        (n, h) for n, h in _heads(model) if isinstance(getattr(h, 'num_classes', None), int)
+    ]
     if not heads:
         return
     meta = getattr(dataset, 'metainfo', None) or {}
     classes: Optional[tuple] = meta.get('classes')
     base = _base_dataset(dataset)
     described = f'{type(base).__name__}' + (
-        f' (data_root={base.data_root!r})' if getattr(base, 'data_root', None) else '')
+        f' (data_root={base.data_root!r})' if getattr(base, 'data_root', None) else ''
+    )
     if classes is not None:
         for name, head in heads:
             if head.num_classes != len(classes):
                 raise ValueError(
                     f'model.{name}.num_classes={head.num_classes} but the dataset {described} '
                     f'has {len(classes)} classes {tuple(classes)}: set '
-                    f'model.{name}.num_classes={len(classes)} (and the other heads alike)')
+                    f'model.{name}.num_classes={len(classes)} (and the other heads alike)'
+                )
     num_classes = min(h.num_classes for _, h in heads)
     ignore = getattr(heads[0][1], 'ignore_index', 255)
     for path, values in _label_values(dataset, max_files):
@@ -109,7 +113,8 @@ def check_seg_num_classes(model: nn.Module, dataset, max_files: int = 32) -> Non
                 f'{ignore} is ignored; reduce_zero_label={reduce}'
                 + (', so the file values are these ids + 1' if reduce else '')
                 + '): set num_classes of the heads and the dataset classes to match the '
-                'annotations')
+                'annotations'
+            )
 
 
 @HOOKS.register_module()

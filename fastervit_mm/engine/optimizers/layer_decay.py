@@ -7,6 +7,7 @@ themselves and refuse other backbones; mmpretrain's asks the *whole model* for
 ``model.backbone.get_layer_depth(name, 'backbone.')`` (or ``model.get_layer_depth(name)`` for a
 model without a backbone attribute), so it serves mmdet, mmseg and mmpretrain models alike.
 """
+
 from collections import defaultdict
 from typing import Callable, List, Optional, Tuple, Union
 
@@ -50,13 +51,15 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         paramwise_cfg = dict(paramwise_cfg or {})
         if 'decay_rate' in paramwise_cfg and 'layer_decay_rate' in paramwise_cfg:
             raise ValueError('paramwise_cfg sets both decay_rate and layer_decay_rate; keep one')
-        rate = paramwise_cfg.setdefault('layer_decay_rate', paramwise_cfg.pop('decay_rate', 1.))
+        rate = paramwise_cfg.setdefault('layer_decay_rate', paramwise_cfg.pop('decay_rate', 1.0))
         if not 0 < rate <= 1:
             raise ValueError(f'layer_decay_rate must be in (0, 1], got {rate}')
         decay_type = paramwise_cfg.pop('decay_type', 'layer_wise')
         if decay_type != 'layer_wise':
-            raise ValueError(f"decay_type {decay_type!r} is not supported: only 'layer_wise' "
-                             "(the ids of the backbone's get_layer_depth)")
+            raise ValueError(
+                f"decay_type {decay_type!r} is not supported: only 'layer_wise' "
+                "(the ids of the backbone's get_layer_depth)"
+            )
         paramwise_cfg.pop('num_layers', None)  # mmdet key; the backbone knows its depth
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
         self.layer_decay_rate = float(rate)
@@ -69,7 +72,8 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             if not callable(getattr(backbone, 'get_layer_depth', None)):
                 raise TypeError(
                     f'LayerDecayOptimWrapperConstructor needs backbone.get_layer_depth(name, '
-                    f'prefix), which {type(backbone).__name__} does not have')
+                    f'prefix), which {type(backbone).__name__} does not have'
+                )
             num_layers = backbone.get_layer_depth('backbone.', 'backbone.')[1]
 
             def depth(name: str) -> Tuple[int, int]:
@@ -80,14 +84,18 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             return depth
         if callable(getattr(model, 'get_layer_depth', None)):
             return model.get_layer_depth
-        raise TypeError(f'LayerDecayOptimWrapperConstructor needs model.backbone.get_layer_depth '
-                        f'or model.get_layer_depth; {type(model).__name__} has neither')
+        raise TypeError(
+            f'LayerDecayOptimWrapperConstructor needs model.backbone.get_layer_depth '
+            f'or model.get_layer_depth; {type(model).__name__} has neither'
+        )
 
-    def add_params(self,
-                   params: List[dict],
-                   module: nn.Module,
-                   prefix: str = '',
-                   is_dcn_module: Optional[Union[int, float]] = None) -> None:
+    def add_params(
+        self,
+        params: List[dict],
+        module: nn.Module,
+        prefix: str = '',
+        is_dcn_module: Optional[Union[int, float]] = None,
+    ) -> None:
         """Add parameter groups as the default constructor does, then apply the layer decay.
 
         The base class recurses into children with a non-empty ``prefix``; the decay is applied
@@ -102,12 +110,17 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         summary = defaultdict(int)
         for group in params[start:]:
             layer_id, num_layers = depth(names[id(group['params'][0])])
-            scale = self.layer_decay_rate**(num_layers - 1 - layer_id)
+            scale = self.layer_decay_rate ** (num_layers - 1 - layer_id)
             group['lr'] = group.get('lr', self.base_lr) * scale
             group['layer_id'] = layer_id
             group['lr_scale'] = scale
             summary[(layer_id, scale)] += sum(p.numel() for p in group['params'])
-        lines = [f'  layer {i:3d}: lr x {s:.4g} ({n} parameters)'
-                 for (i, s), n in sorted(summary.items())]
-        print_log(f'layer-wise lr decay {self.layer_decay_rate} over {len(summary)} layers:\n'
-                  + '\n'.join(lines), logger='current')
+        lines = [
+            f'  layer {i:3d}: lr x {s:.4g} ({n} parameters)'
+            for (i, s), n in sorted(summary.items())
+        ]
+        print_log(
+            f'layer-wise lr decay {self.layer_decay_rate} over {len(summary)} layers:\n'
+            + '\n'.join(lines),
+            logger='current',
+        )

@@ -5,6 +5,7 @@ multi-scale forward, freezing, deploy switch and layer ids for layer-wise learni
 A subclass builds ``patch_embed`` (stride 4), ``levels`` (stages whose ``forward`` returns the map
 before their ``downsample``) and one ``norm{i}`` per output index.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -23,28 +24,44 @@ def check_input(x: Tensor, in_channels: int, dtype: Optional[torch.dtype] = None
     (the convolution would fail with a dtype RuntimeError).
     """
     if not isinstance(x, Tensor):
-        raise TypeError(f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got '
-                        f'{type(x).__name__}')
+        raise TypeError(
+            f'expected a torch.Tensor of shape (N, {in_channels}, H, W), got {type(x).__name__}'
+        )
     if x.dim() != 4:
         hint = ' (add the batch dimension with x[None])' if x.dim() == 3 else ''
         raise ValueError(f'expected a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}{hint}')
     if not x.is_floating_point():
-        raise TypeError(f'expected a floating-point image tensor, got {x.dtype}; convert it with '
-                        'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)')
+        raise TypeError(
+            f'expected a floating-point image tensor, got {x.dtype}; convert it with '
+            'x.float() and normalise it (e.g. mmengine data_preprocessor mean/std)'
+        )
     if dtype is not None and x.dtype != dtype and not is_autocast_enabled(x.device.type):
-        raise TypeError(f'input dtype {x.dtype} differs from the weights\' dtype {dtype}: convert '
-                        f'the input (x.to({dtype})) or the model (model.to({x.dtype})), or run '
-                        'under torch.autocast')
-    if (x.dtype == torch.float16 and x.device.type == 'cpu' and not is_autocast_enabled('cpu')
-            and not cpu_supports_float16_conv()):
-        raise TypeError(f'float16 on the CPU: this torch ({torch.__version__}) has no float16 '
-                        'CPU convolution; use float32 or bfloat16 on the CPU, a GPU, or a newer '
-                        'torch')
+        raise TypeError(
+            f'input dtype {x.dtype} differs from the weights\' dtype {dtype}: convert '
+            f'the input (x.to({dtype})) or the model (model.to({x.dtype})), or run '
+            'under torch.autocast'
+        )
+    if (
+        x.dtype == torch.float16
+        and x.device.type == 'cpu'
+        and not is_autocast_enabled('cpu')
+        and not cpu_supports_float16_conv()
+    ):
+        raise TypeError(
+            f'float16 on the CPU: this torch ({torch.__version__}) has no float16 '
+            'CPU convolution; use float32 or bfloat16 on the CPU, a GPU, or a newer '
+            'torch'
+        )
     if x.shape[1] != in_channels:
-        hint = (' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
-                if x.shape[-1] == in_channels else '')
-        raise ValueError(f'expected {in_channels} input channels at dim 1, got shape '
-                         f'{tuple(x.shape)}{hint}; set in_channels={x.shape[1]} to change the stem')
+        hint = (
+            ' (the input looks channels-last: use x.permute(0, 3, 1, 2))'
+            if x.shape[-1] == in_channels
+            else ''
+        )
+        raise ValueError(
+            f'expected {in_channels} input channels at dim 1, got shape '
+            f'{tuple(x.shape)}{hint}; set in_channels={x.shape[1]} to change the stem'
+        )
     if x.shape[0] == 0:
         raise ValueError(f'got an empty batch, shape {tuple(x.shape)}')
     if x.shape[2] < 1 or x.shape[3] < 1:
@@ -59,19 +76,21 @@ def parse_out_indices(out_indices: Union[int, Sequence[int]], num_stages: int) -
     for i in out_indices:
         j = i + num_stages if i < 0 else i
         if not 0 <= j < num_stages:
-            raise ValueError(f'out_indices entries must be in [{-num_stages}, {num_stages - 1}], '
-                             f'got {i}')
+            raise ValueError(
+                f'out_indices entries must be in [{-num_stages}, {num_stages - 1}], got {i}'
+            )
         result.append(j)
     if not result or sorted(set(result)) != result:
-        raise ValueError(f'out_indices must be non-empty, distinct and increasing, got '
-                         f'{out_indices}')
+        raise ValueError(
+            f'out_indices must be non-empty, distinct and increasing, got {out_indices}'
+        )
     return tuple(result)
 
 
 def init_weights_like_timm(m: nn.Module) -> None:
     """Linear: truncated normal (std 0.02), zero bias; LayerNorm/BatchNorm: 1 and 0."""
     if isinstance(m, nn.Linear):
-        nn.init.trunc_normal_(m.weight, std=.02)
+        nn.init.trunc_normal_(m.weight, std=0.02)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
     elif isinstance(m, (nn.LayerNorm, _BatchNorm)) and m.weight is not None:
@@ -89,15 +108,22 @@ class HierarchicalBackbone(BaseModule):
     num_stages = 4
     deploy = False
 
-    def _set_common(self, in_channels: int, depths: Sequence[int], channels: Sequence[int],
-                    out_indices: Union[int, Sequence[int]], frozen_stages: int,
-                    norm_eval: bool) -> None:
+    def _set_common(
+        self,
+        in_channels: int,
+        depths: Sequence[int],
+        channels: Sequence[int],
+        out_indices: Union[int, Sequence[int]],
+        frozen_stages: int,
+        norm_eval: bool,
+    ) -> None:
         """Validate and store the arguments every subclass shares (call before building)."""
         if not (isinstance(in_channels, int) and in_channels > 0):
             raise ValueError(f'in_channels must be a positive int, got {in_channels!r}')
         if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages must be in [-1, {self.num_stages}], got '
-                             f'{frozen_stages}')
+            raise ValueError(
+                f'frozen_stages must be in [-1, {self.num_stages}], got {frozen_stages}'
+            )
         self.in_channels = in_channels
         self.depths = list(depths)
         self.channels = list(channels)
@@ -109,8 +135,8 @@ class HierarchicalBackbone(BaseModule):
     def _drop_path_rates(self, drop_path_rate: float) -> List[List[float]]:
         """Per stage, the stochastic-depth rate of each block: linear from 0 over all blocks."""
         rates = torch.linspace(0, drop_path_rate, sum(self.depths), device='cpu').tolist()
-        ends = [sum(self.depths[:i + 1]) for i in range(len(self.depths))]
-        return [rates[end - depth:end] for end, depth in zip(ends, self.depths)]
+        ends = [sum(self.depths[: i + 1]) for i in range(len(self.depths))]
+        return [rates[end - depth : end] for end, depth in zip(ends, self.depths)]
 
     def _finish_init(self, deploy: bool) -> None:
         """Initialise weights, freeze stages (before any DDP wrapping) and maybe deploy."""
@@ -142,7 +168,8 @@ class HierarchicalBackbone(BaseModule):
         self._check_input(x, self.out_indices[-1] + 1)
         maps = self._forward_maps(x, self.out_indices[-1] + 1)
         return tuple(
-            self._output_format(getattr(self, f'norm{i}')(maps[i]), x) for i in self.out_indices)
+            self._output_format(getattr(self, f'norm{i}')(maps[i]), x) for i in self.out_indices
+        )
 
     def _check_input(self, x: Tensor, num_stages: int) -> None:
         """:func:`check_input`, and in training mode the BatchNorm batch-statistics condition."""
@@ -159,16 +186,17 @@ class HierarchicalBackbone(BaseModule):
             parts = name.split('.')
             if parts[0] == 'levels' and int(parts[1]) < num_stages:
                 i = int(parts[1])
-                stride = max(stride, 2**(i + 3) if parts[2] == 'downsample' else 2**(i + 2))
+                stride = max(stride, 2 ** (i + 3) if parts[2] == 'downsample' else 2 ** (i + 2))
             elif parts[0].startswith('norm') and parts[0][4:].isdigit():
-                stride = max(stride, 2**(int(parts[0][4:]) + 2))
+                stride = max(stride, 2 ** (int(parts[0][4:]) + 2))
             elif parts[0] == 'patch_embed':
                 stride = max(stride, 4)
         if stride and -(-x.shape[2] // stride) * -(-x.shape[3] // stride) == 1:
             raise ValueError(
                 f'in training mode BatchNorm needs more than one value per channel, but one '
                 f'{x.shape[2]}x{x.shape[3]} image gives a 1x1 map at stride {stride}: use a batch '
-                'of 2 or more, larger images, norm_eval=True, or eval mode')
+                'of 2 or more, larger images, norm_eval=True, or eval mode'
+            )
 
     def _forward_maps(self, x: Tensor, num_stages: int) -> List[Tensor]:
         # In inference the convolutions run channels-last (oneDNN / cuDNN prefer it, and the
@@ -232,15 +260,21 @@ class HierarchicalBackbone(BaseModule):
             super().init_weights()
             return
         from fastervit_mm.checkpoint import load_pretrained
+
         self.init_cfg = None
         try:
             super().init_weights()
         finally:
             self.init_cfg = cfg
-        load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
-                        map_location=cfg.get('map_location', 'cpu'),
-                        strict=cfg.get('strict', True), optional=(r'^norm\d\.', ),
-                        prefer_ema=cfg.get('prefer_ema', False))
+        load_pretrained(
+            self,
+            cfg['checkpoint'],
+            prefix=cfg.get('prefix'),
+            map_location=cfg.get('map_location', 'cpu'),
+            strict=cfg.get('strict', True),
+            optional=(r'^norm\d\.',),
+            prefer_ema=cfg.get('prefer_ema', False),
+        )
 
     def switch_to_deploy(self) -> None:
         """Freeze every position bias/embedding per input geometry (outputs are unchanged).
@@ -272,7 +306,7 @@ class HierarchicalBackbone(BaseModule):
         num_layers = sum(self.depths) + 2
         if not param_name.startswith(prefix):
             return num_layers - 1, num_layers
-        parts = param_name[len(prefix):].split('.')
+        parts = param_name[len(prefix) :].split('.')
         if parts[0] == 'patch_embed':
             return 0, num_layers
         if parts[0] == 'levels' and len(parts) > 2:
@@ -280,6 +314,6 @@ class HierarchicalBackbone(BaseModule):
             if parts[2] == 'blocks':
                 return sum(self.depths[:i]) + int(parts[3]) + 1, num_layers
             if parts[2] == 'downsample':
-                return sum(self.depths[:i + 1]), num_layers
+                return sum(self.depths[: i + 1]), num_layers
             return sum(self.depths[:i]) + 1, num_layers
         return num_layers - 1, num_layers

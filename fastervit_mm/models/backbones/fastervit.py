@@ -8,6 +8,7 @@ Layout: conv stem (stride 4) -> two stages of :class:`~..layers.conv.ConvBlock` 
 published model, so its checkpoints (``fastervit_*.pth.tar``) load through
 ``init_cfg=dict(type='Pretrained', checkpoint=...)`` without conversion.
 """
+
 import copy
 import numbers
 from typing import Dict, List, Optional, Sequence, Union
@@ -17,6 +18,7 @@ import torch.nn as nn
 from fastervit_mm.checkpoint.published import published_to_backbone
 from fastervit_mm.compat import register_load_state_dict_pre_hook
 from fastervit_mm.registry import MODELS
+
 from ..layers.conv import ConvStage, Downsample, Stem
 from ..layers.hat import HAT, HATStage, PublishedAnyResHAT
 from ..layers.norm import LayerNorm2d, build_norm
@@ -74,39 +76,64 @@ class FasterViT(HierarchicalBackbone):
     arch_zoo: Dict[str, dict] = {name: v.arch for name, v in VARIANTS.items()}
     #: Short names: '0'...'6', 'faster_vit_0'..., '4-21k-224'/'4-21k-384'/'4-21k-512'/'4-21k-768'.
     arch_aliases: Dict[str, str] = {a: n for a, n in ALIASES.items() if n in VARIANTS}
-    arch_required_keys = ('dim', 'in_dim', 'depths', 'num_heads', 'window_size', 'ct_size',
-                          'mlp_ratio', 'hat')
-    arch_optional_keys = dict(layer_scale=None, layer_scale_conv=None, layer_norm_last=False,
-                              do_propagation=False, qkv_bias=True)
+    arch_required_keys = (
+        'dim',
+        'in_dim',
+        'depths',
+        'num_heads',
+        'window_size',
+        'ct_size',
+        'mlp_ratio',
+        'hat',
+    )
+    arch_optional_keys = dict(
+        layer_scale=None,
+        layer_scale_conv=None,
+        layer_norm_last=False,
+        do_propagation=False,
+        qkv_bias=True,
+    )
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'faster_vit_0_224',
-                 in_channels: int = 3,
-                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 norm_cfg: dict = dict(type='BN'),
-                 out_norm_cfg: Optional[dict] = None,
-                 drop_path_rate: float = 0.,
-                 drop_rate: float = 0.,
-                 attn_drop_rate: float = 0.,
-                 with_cp: bool = False,
-                 compat_anyres: Union[bool, Sequence[bool]] = False,
-                 deploy: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        arch: Union[str, dict] = 'faster_vit_0_224',
+        in_channels: int = 3,
+        out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        norm_cfg: dict = dict(type='BN'),
+        out_norm_cfg: Optional[dict] = None,
+        drop_path_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        attn_drop_rate: float = 0.0,
+        with_cp: bool = False,
+        compat_anyres: Union[bool, Sequence[bool]] = False,
+        deploy: bool = False,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
-        for name, rate in (('drop_path_rate', drop_path_rate), ('drop_rate', drop_rate),
-                           ('attn_drop_rate', attn_drop_rate)):
+        for name, rate in (
+            ('drop_path_rate', drop_path_rate),
+            ('drop_rate', drop_rate),
+            ('attn_drop_rate', attn_drop_rate),
+        ):
             if not 0 <= rate < 1:
                 raise ValueError(f'{name} must be in [0, 1), got {rate}')
         s = self.arch_settings = self.parse_arch(arch)
-        self._set_common(in_channels, s['depths'], [s['dim'] * 2**i for i in range(4)],
-                         out_indices, frozen_stages, norm_eval)
+        self._set_common(
+            in_channels,
+            s['depths'],
+            [s['dim'] * 2**i for i in range(4)],
+            out_indices,
+            frozen_stages,
+            norm_eval,
+        )
         if isinstance(compat_anyres, bool):
             compat_anyres = [compat_anyres] * self.num_stages
         if len(compat_anyres) != self.num_stages:
-            raise ValueError(f'compat_anyres must be a bool or {self.num_stages} bools, got '
-                             f'{compat_anyres!r}')
+            raise ValueError(
+                f'compat_anyres must be a bool or {self.num_stages} bools, got {compat_anyres!r}'
+            )
         self.compat_anyres = [bool(c) for c in compat_anyres]
 
         self.patch_embed = Stem(in_channels, s['in_dim'], s['dim'], norm_cfg)
@@ -114,17 +141,34 @@ class FasterViT(HierarchicalBackbone):
         for i, (depth, rates) in enumerate(zip(self.depths, self._drop_path_rates(drop_path_rate))):
             downsample = Downsample(self.channels[i]) if i < self.num_stages - 1 else None
             if i < 2:
-                stage = ConvStage(self.channels[i], depth, rates, s['layer_scale_conv'],
-                                  downsample, norm_cfg, with_cp)
+                stage = ConvStage(
+                    self.channels[i],
+                    depth,
+                    rates,
+                    s['layer_scale_conv'],
+                    downsample,
+                    norm_cfg,
+                    with_cp,
+                )
             else:
                 stage = HATStage(
-                    self.channels[i], depth, s['num_heads'][i], s['window_size'][i],
-                    ct_size=s['ct_size'], mlp_ratio=s['mlp_ratio'], qkv_bias=s['qkv_bias'],
-                    drop=drop_rate, attn_drop=attn_drop_rate, drop_path=rates,
-                    layer_scale=s['layer_scale'], hat=s['hat'][i],
+                    self.channels[i],
+                    depth,
+                    s['num_heads'][i],
+                    s['window_size'][i],
+                    ct_size=s['ct_size'],
+                    mlp_ratio=s['mlp_ratio'],
+                    qkv_bias=s['qkv_bias'],
+                    drop=drop_rate,
+                    attn_drop=attn_drop_rate,
+                    drop_path=rates,
+                    layer_scale=s['layer_scale'],
+                    hat=s['hat'][i],
                     do_propagation=s['do_propagation'],
                     block_type=PublishedAnyResHAT if self.compat_anyres[i] else HAT,
-                    downsample=downsample, with_cp=with_cp)
+                    downsample=downsample,
+                    with_cp=with_cp,
+                )
             self.levels.append(stage)
 
         for i in self.out_indices:
@@ -140,20 +184,26 @@ class FasterViT(HierarchicalBackbone):
         if isinstance(arch, str):
             name = cls.arch_aliases.get(arch.lower(), arch.lower())
             if name not in cls.arch_zoo:
-                raise ValueError(f'Unknown FasterViT arch {arch!r}; valid names: '
-                                 f'{sorted(cls.arch_zoo)}, aliases: {sorted(cls.arch_aliases)}')
+                raise ValueError(
+                    f'Unknown FasterViT arch {arch!r}; valid names: '
+                    f'{sorted(cls.arch_zoo)}, aliases: {sorted(cls.arch_aliases)}'
+                )
             return {**cls.arch_optional_keys, **copy.deepcopy(cls.arch_zoo[name])}
         if not isinstance(arch, dict):
             raise TypeError(f'arch must be a str or a dict, got {type(arch).__name__}')
         unknown = set(arch) - set(cls.arch_required_keys) - set(cls.arch_optional_keys)
         if unknown:
-            raise ValueError(f'Unknown arch keys {sorted(unknown)}; required keys: '
-                             f'{list(cls.arch_required_keys)}, optional keys with defaults: '
-                             f'{cls.arch_optional_keys}')
+            raise ValueError(
+                f'Unknown arch keys {sorted(unknown)}; required keys: '
+                f'{list(cls.arch_required_keys)}, optional keys with defaults: '
+                f'{cls.arch_optional_keys}'
+            )
         missing = [k for k in cls.arch_required_keys if k not in arch]
         if missing:
-            raise ValueError(f'Custom arch misses required keys {missing}; required keys: '
-                             f'{list(cls.arch_required_keys)}')
+            raise ValueError(
+                f'Custom arch misses required keys {missing}; required keys: '
+                f'{list(cls.arch_required_keys)}'
+            )
         s = {**cls.arch_optional_keys, **copy.deepcopy(arch)}
         for key in ('window_size', 'hat'):
             if not isinstance(s[key], (list, tuple)):
@@ -178,24 +228,27 @@ class FasterViT(HierarchicalBackbone):
         for key in ('depths', 'num_heads', 'window_size'):
             bad = [i for i, v in enumerate(s[key]) if not positive_int(v)]
             if bad:
-                raise ValueError(f'arch[{key!r}] must hold positive ints, got {s[key]} (stage '
-                                 f'{bad[0]})')
+                raise ValueError(
+                    f'arch[{key!r}] must hold positive ints, got {s[key]} (stage {bad[0]})'
+                )
         if not (isinstance(s['mlp_ratio'], numbers.Real) and s['mlp_ratio'] > 0):
-            raise ValueError(f"arch['mlp_ratio'] must be a positive number, got "
-                             f"{s['mlp_ratio']!r}")
+            raise ValueError(f"arch['mlp_ratio'] must be a positive number, got {s['mlp_ratio']!r}")
         for key in ('layer_scale', 'layer_scale_conv'):
             if s[key] is not None and not isinstance(s[key], numbers.Real):
                 raise ValueError(f'arch[{key!r}] must be None or a number, got {s[key]!r}')
         for i in range(2, cls.num_stages):  # the transformer stages
             channels, heads = s['dim'] * 2**i, s['num_heads'][i]
             if channels % heads:
-                raise ValueError(f'stage {i} has {channels} channels (dim * 2**{i}), not '
-                                 f'divisible by num_heads[{i}]={heads}')
+                raise ValueError(
+                    f'stage {i} has {channels} channels (dim * 2**{i}), not '
+                    f'divisible by num_heads[{i}]={heads}'
+                )
             if s['hat'][i] and s['ct_size'] > s['window_size'][i]:
                 raise ValueError(
                     f"ct_size={s['ct_size']} exceeds window_size[{i}]={s['window_size'][i]}: a "
                     f'stage with hat=True pools ct_size x ct_size carrier tokens out of every '
-                    f'window, so ct_size must be at most the window size')
+                    f'window, so ct_size must be at most the window size'
+                )
 
     def _build_out_norm(self, out_norm_cfg: Optional[dict], norm_cfg: dict, i: int) -> nn.Module:
         if out_norm_cfg is not None:

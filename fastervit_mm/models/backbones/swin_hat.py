@@ -8,6 +8,7 @@ shifted windows in every second block, patch merging, one LayerNorm per output) 
 turn attend to each other across the whole image. Window attention uses the continuous position
 bias of FasterViT, so any input size works. No published weights exist for it.
 """
+
 import copy
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -16,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from fastervit_mm.registry import MODELS
+
 from ..layers.hat import HATStage
 from ..layers.norm import LayerNorm2d
 from .base import HierarchicalBackbone
@@ -92,30 +94,38 @@ class SwinHAT(HierarchicalBackbone):
     }
     arch_required_keys = ('embed_dims', 'depths', 'num_heads')
 
-    def __init__(self,
-                 arch: Union[str, dict] = 'tiny',
-                 in_channels: int = 3,
-                 window_size: int = 7,
-                 ct_size: int = 2,
-                 hat: Union[bool, Sequence[bool]] = (True, True, True, False),
-                 shift: bool = True,
-                 mlp_ratio: float = 4.,
-                 qkv_bias: bool = True,
-                 drop_rate: float = 0.,
-                 attn_drop_rate: float = 0.,
-                 drop_path_rate: float = 0.1,
-                 layer_scale: Optional[float] = None,
-                 do_propagation: bool = False,
-                 out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 with_cp: bool = False,
-                 deploy: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        arch: Union[str, dict] = 'tiny',
+        in_channels: int = 3,
+        window_size: int = 7,
+        ct_size: int = 2,
+        hat: Union[bool, Sequence[bool]] = (True, True, True, False),
+        shift: bool = True,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        drop_rate: float = 0.0,
+        attn_drop_rate: float = 0.0,
+        drop_path_rate: float = 0.1,
+        layer_scale: Optional[float] = None,
+        do_propagation: bool = False,
+        out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        with_cp: bool = False,
+        deploy: bool = False,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         s = self.arch_settings = self.parse_arch(arch)
-        self._set_common(in_channels, s['depths'], [s['embed_dims'] * 2**i for i in range(4)],
-                         out_indices, frozen_stages, norm_eval)
+        self._set_common(
+            in_channels,
+            s['depths'],
+            [s['embed_dims'] * 2**i for i in range(4)],
+            out_indices,
+            frozen_stages,
+            norm_eval,
+        )
         if isinstance(hat, bool):
             hat = [hat] * self.num_stages
         if len(hat) != self.num_stages:
@@ -127,13 +137,24 @@ class SwinHAT(HierarchicalBackbone):
             last = i == self.num_stages - 1
             self.levels.append(
                 HATStage(
-                    self.channels[i], depth, s['num_heads'][i], window_size,
-                    ct_size=ct_size, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, drop=drop_rate,
+                    self.channels[i],
+                    depth,
+                    s['num_heads'][i],
+                    window_size,
+                    ct_size=ct_size,
+                    mlp_ratio=mlp_ratio,
+                    qkv_bias=qkv_bias,
+                    drop=drop_rate,
                     attn_drop=attn_drop_rate,
                     drop_path=rates,
-                    layer_scale=layer_scale, hat=hat[i], do_propagation=do_propagation,
+                    layer_scale=layer_scale,
+                    hat=hat[i],
+                    do_propagation=do_propagation,
                     downsample=None if last else PatchMerging(self.channels[i]),
-                    shift_size=window_size // 2 if shift else 0, with_cp=with_cp))
+                    shift_size=window_size // 2 if shift else 0,
+                    with_cp=with_cp,
+                )
+            )
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(self.channels[i], eps=1e-5))
         self._finish_init(deploy)
@@ -149,8 +170,10 @@ class SwinHAT(HierarchicalBackbone):
         if not isinstance(arch, dict):
             raise TypeError(f'arch must be a str or a dict, got {type(arch).__name__}')
         if set(arch) != set(cls.arch_required_keys):
-            raise ValueError(f'A custom SwinHAT arch needs exactly the keys '
-                             f'{list(cls.arch_required_keys)}, got {sorted(arch)}')
+            raise ValueError(
+                f'A custom SwinHAT arch needs exactly the keys '
+                f'{list(cls.arch_required_keys)}, got {sorted(arch)}'
+            )
         if len(arch['depths']) != cls.num_stages or len(arch['num_heads']) != cls.num_stages:
             raise ValueError(f'depths and num_heads need {cls.num_stages} entries each')
         return copy.deepcopy(arch)

@@ -15,12 +15,20 @@ and FasterViT-5's 975.5M looks like a transposed-digit typo of the counted 957.5
 resolution; multiply-accumulates of convolutions and matrix products, attention included), which
 the metafiles report. The ImageNet results are the published README's, not re-measured here.
 """
+
 import dataclasses
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
-__all__ = ['Variant', 'VARIANTS', 'ANY_RES_VARIANTS', 'ALIASES', 'CHECKPOINT_URL', 'get_variant',
-           'list_variants']
+__all__ = [
+    'Variant',
+    'VARIANTS',
+    'ANY_RES_VARIANTS',
+    'ALIASES',
+    'CHECKPOINT_URL',
+    'get_variant',
+    'list_variants',
+]
 
 #: Where every official checkpoint is hosted (the older Google Drive links broke).
 CHECKPOINT_URL = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
@@ -28,7 +36,7 @@ CHECKPOINT_URL = 'https://huggingface.co/ahatamiz/FasterViT/resolve/main/'
 _HEADS_2 = (2, 4, 8, 16)
 _HEADS_4 = (4, 8, 16, 32)
 _HAT_S3 = (False, False, True, False)
-_NO_HAT = (False, ) * 4
+_NO_HAT = (False,) * 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Variant:
         ct_size (int): Carrier-token window. Defaults to 2.
         mlp_ratio (float): MLP expansion. Defaults to 4.
     """
+
     name: str
     alias: str
     dim: int
@@ -94,9 +103,16 @@ class Variant:
     def arch(self) -> dict:
         """The published constructor's keywords (what ``FasterViT.arch_zoo`` holds); optional
         keywords only where they differ from ``FasterViT.arch_optional_keys``."""
-        arch = dict(dim=self.dim, in_dim=self.in_dim, depths=list(self.depths),
-                    num_heads=list(self.num_heads), window_size=list(self.window_size),
-                    ct_size=self.ct_size, mlp_ratio=self.mlp_ratio, hat=list(self.hat))
+        arch = dict(
+            dim=self.dim,
+            in_dim=self.in_dim,
+            depths=list(self.depths),
+            num_heads=list(self.num_heads),
+            window_size=list(self.window_size),
+            ct_size=self.ct_size,
+            mlp_ratio=self.mlp_ratio,
+            hat=list(self.hat),
+        )
         if self.layer_scale is not None:
             arch['layer_scale'] = self.layer_scale
         if self.do_propagation:
@@ -126,47 +142,191 @@ class Variant:
         return int(self.img_size / self.crop_pct)
 
 
-def _imagenet_1k(k: int, dim: int, in_dim: int, depths, num_heads, layer_scale, drop_path_rate,
-                 crop_pct, top1, top5, params_m, flops_g, params, macs) -> Variant:
+def _imagenet_1k(
+    k: int,
+    dim: int,
+    in_dim: int,
+    depths,
+    num_heads,
+    layer_scale,
+    drop_path_rate,
+    crop_pct,
+    top1,
+    top5,
+    params_m,
+    flops_g,
+    params,
+    macs,
+) -> Variant:
     """FasterViT-k: windows 7, HAT in stage 2 only, trained at 224 on ImageNet-1K."""
     return Variant(
-        name=f'faster_vit_{k}_224', alias=str(k), dim=dim, in_dim=in_dim, depths=depths,
-        num_heads=num_heads, window_size=(7, 7, 7, 7), hat=_HAT_S3, layer_scale=layer_scale,
-        do_propagation=layer_scale is not None, resolution=(224, 224), crop_pct=crop_pct,
-        crop_mode='center', drop_path_rate=drop_path_rate,
-        checkpoint=f'fastervit_{k}_224_1k.pth.tar', top1=top1, top5=top5, params_m=params_m,
-        flops_g=flops_g, params=params, macs=macs)
+        name=f'faster_vit_{k}_224',
+        alias=str(k),
+        dim=dim,
+        in_dim=in_dim,
+        depths=depths,
+        num_heads=num_heads,
+        window_size=(7, 7, 7, 7),
+        hat=_HAT_S3,
+        layer_scale=layer_scale,
+        do_propagation=layer_scale is not None,
+        resolution=(224, 224),
+        crop_pct=crop_pct,
+        crop_mode='center',
+        drop_path_rate=drop_path_rate,
+        checkpoint=f'fastervit_{k}_224_1k.pth.tar',
+        top1=top1,
+        top5=top5,
+        params_m=params_m,
+        flops_g=flops_g,
+        params=params,
+        macs=macs,
+    )
 
 
 def _imagenet_21k(size: int, windows, crop_pct, top1, top5, flops_g, macs) -> Variant:
     """FasterViT-4 pre-trained on ImageNet-21K, fine-tuned at ``size``: no HAT, stage 2-3
     windows equal to their maps (global attention)."""
     return Variant(
-        name=f'faster_vit_4_21k_{size}', alias=f'4-21k-{size}', dim=196, in_dim=64,
-        depths=(3, 3, 12, 5), num_heads=_HEADS_4, window_size=(7, 7) + tuple(windows),
-        hat=_NO_HAT, layer_scale=1e-5, do_propagation=True, resolution=(size, size),
-        crop_pct=crop_pct, crop_mode='squash', drop_path_rate=0.42,
-        checkpoint=f'fastervit_4_21k_{size}_w{windows[0]}.pth.tar', top1=top1, top5=top5,
-        params_m=271.9, flops_g=flops_g, params=271944224, macs=macs)
+        name=f'faster_vit_4_21k_{size}',
+        alias=f'4-21k-{size}',
+        dim=196,
+        in_dim=64,
+        depths=(3, 3, 12, 5),
+        num_heads=_HEADS_4,
+        window_size=(7, 7) + tuple(windows),
+        hat=_NO_HAT,
+        layer_scale=1e-5,
+        do_propagation=True,
+        resolution=(size, size),
+        crop_pct=crop_pct,
+        crop_mode='squash',
+        drop_path_rate=0.42,
+        checkpoint=f'fastervit_4_21k_{size}_w{windows[0]}.pth.tar',
+        top1=top1,
+        top5=top5,
+        params_m=271.9,
+        flops_g=flops_g,
+        params=271944224,
+        macs=macs,
+    )
 
 
 _PUBLISHED = [
-    _imagenet_1k(0, 64, 64, (2, 3, 6, 5), _HEADS_2, None, 0.2, 0.875, 82.1, 95.9, 31.4, 3.3,
-                 31404840, 3492325376),
-    _imagenet_1k(1, 80, 32, (1, 3, 8, 5), _HEADS_2, None, 0.2, 1.0, 83.2, 96.5, 53.4, 5.3,
-                 53366696, 5503054336),
-    _imagenet_1k(2, 96, 64, (3, 3, 8, 5), _HEADS_2, None, 0.2, 1.0, 84.2, 96.8, 75.9, 8.7,
-                 75923816, 8974767104),
-    _imagenet_1k(3, 128, 64, (3, 3, 12, 5), _HEADS_2, 1e-5, 0.3, 1.0, 84.9, 97.2, 159.5, 18.2,
-                 159547944, 18707990528),
+    _imagenet_1k(
+        0,
+        64,
+        64,
+        (2, 3, 6, 5),
+        _HEADS_2,
+        None,
+        0.2,
+        0.875,
+        82.1,
+        95.9,
+        31.4,
+        3.3,
+        31404840,
+        3492325376,
+    ),
+    _imagenet_1k(
+        1,
+        80,
+        32,
+        (1, 3, 8, 5),
+        _HEADS_2,
+        None,
+        0.2,
+        1.0,
+        83.2,
+        96.5,
+        53.4,
+        5.3,
+        53366696,
+        5503054336,
+    ),
+    _imagenet_1k(
+        2,
+        96,
+        64,
+        (3, 3, 8, 5),
+        _HEADS_2,
+        None,
+        0.2,
+        1.0,
+        84.2,
+        96.8,
+        75.9,
+        8.7,
+        75923816,
+        8974767104,
+    ),
+    _imagenet_1k(
+        3,
+        128,
+        64,
+        (3, 3, 12, 5),
+        _HEADS_2,
+        1e-5,
+        0.3,
+        1.0,
+        84.9,
+        97.2,
+        159.5,
+        18.2,
+        159547944,
+        18707990528,
+    ),
     # published 424.6M / 36.6G disagree with the published code (365.6M / 43.2 GMACs)
-    _imagenet_1k(4, 196, 64, (3, 3, 12, 5), _HEADS_4, 1e-5, 0.3, 1.0, 85.4, 97.3, 424.6, 36.6,
-                 365555712, 43228364928),
+    _imagenet_1k(
+        4,
+        196,
+        64,
+        (3, 3, 12, 5),
+        _HEADS_4,
+        1e-5,
+        0.3,
+        1.0,
+        85.4,
+        97.3,
+        424.6,
+        36.6,
+        365555712,
+        43228364928,
+    ),
     # published 975.5M: a transposed-digit typo of the counted 957.5M
-    _imagenet_1k(5, 320, 64, (3, 3, 12, 5), _HEADS_4, 1e-5, 0.3, 1.0, 85.6, 97.4, 975.5, 113.0,
-                 957520552, 113967587328),
-    _imagenet_1k(6, 320, 64, (3, 3, 16, 8), _HEADS_4, 1e-5, 0.5, 1.0, 85.8, 97.4, 1360.0, 142.0,
-                 1360328872, 143993693184),
+    _imagenet_1k(
+        5,
+        320,
+        64,
+        (3, 3, 12, 5),
+        _HEADS_4,
+        1e-5,
+        0.3,
+        1.0,
+        85.6,
+        97.4,
+        975.5,
+        113.0,
+        957520552,
+        113967587328,
+    ),
+    _imagenet_1k(
+        6,
+        320,
+        64,
+        (3, 3, 16, 8),
+        _HEADS_4,
+        1e-5,
+        0.5,
+        1.0,
+        85.8,
+        97.4,
+        1360.0,
+        142.0,
+        1360328872,
+        143993693184,
+    ),
     _imagenet_21k(224, (14, 7), 0.95, 86.6, 97.8, 40.8, 41590384704),
     _imagenet_21k(384, (24, 12), 1.0, 87.6, 98.3, 120.1, 126564897024),
     _imagenet_21k(512, (32, 16), 1.0, 87.8, 98.4, 213.5, 234090918144),
@@ -177,15 +337,26 @@ _PUBLISHED = [
 VARIANTS: Dict[str, Variant] = {v.name: v for v in _PUBLISHED}
 
 
-def _any_res(name: str, base: str, resolution=(576, 960),
-             drop_path_rate: Optional[float] = None) -> Variant:
+def _any_res(
+    name: str, base: str, resolution=(576, 960), drop_path_rate: Optional[float] = None
+) -> Variant:
     """The published ``name``: ``base``'s architecture and checkpoint at ``resolution``.
     Published results and counts are not given for these."""
     v = VARIANTS[base]
     return dataclasses.replace(
-        v, name=name, alias=f'{v.alias}-any-res', resolution=tuple(resolution),
-        drop_path_rate=v.drop_path_rate if drop_path_rate is None else drop_path_rate, top1=None,
-        top5=None, params_m=None, flops_g=None, params=None, macs=None, any_res=True)
+        v,
+        name=name,
+        alias=f'{v.alias}-any-res',
+        resolution=tuple(resolution),
+        drop_path_rate=v.drop_path_rate if drop_path_rate is None else drop_path_rate,
+        top1=None,
+        top5=None,
+        params_m=None,
+        flops_g=None,
+        params=None,
+        macs=None,
+        any_res=True,
+    )
 
 
 #: The published any-resolution models (``faster_vit_*_any_res``): default resolution 576x960
@@ -193,9 +364,12 @@ def _any_res(name: str, base: str, resolution=(576, 960),
 ANY_RES_VARIANTS: Dict[str, Variant] = {
     v.name: v
     for v in [
-        _any_res(f'faster_vit_{k}_any_res', f'faster_vit_{k}_224', (541, 960) if k == 2 else
-                 (576, 960)) for k in range(7)
-    ] + [
+        _any_res(
+            f'faster_vit_{k}_any_res', f'faster_vit_{k}_224', (541, 960) if k == 2 else (576, 960)
+        )
+        for k in range(7)
+    ]
+    + [
         _any_res(f'faster_vit_4_21k_{s}_any_res', f'faster_vit_4_21k_{s}', drop_path_rate=0.3)
         for s in (224, 384, 512, 768)
     ]
@@ -222,6 +396,8 @@ def get_variant(name: str) -> Variant:
     key = ALIASES.get(name.lower(), name.lower())
     table = {**VARIANTS, **ANY_RES_VARIANTS}
     if key not in table:
-        raise KeyError(f'Unknown FasterViT variant {name!r}; valid names: {sorted(table)}, '
-                       f'aliases: {sorted(ALIASES)}')
+        raise KeyError(
+            f'Unknown FasterViT variant {name!r}; valid names: {sorted(table)}, '
+            f'aliases: {sorted(ALIASES)}'
+        )
     return table[key]

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Classification models on top of mmpretrain (only registered when mmpretrain is installed)."""
+
 try:
     import mmpretrain.models  # noqa: F401  (needs a working torchvision)
 except ImportError:  # pragma: no cover - detection / segmentation-only installs

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """mmpretrain's ``ImageClassifier`` that also reads the published FasterViT checkpoints."""
+
 from mmpretrain.models import ImageClassifier
 
 from fastervit_mm.checkpoint.published import published_to_classifier

@@ -9,9 +9,23 @@ from .pos_embed import ContinuousPositionBias, MLPPositionEmbedding
 from .windows import WindowGrid, window_partition, window_reverse
 
 __all__ = [
-    'WindowAttention', 'ConvBlock', 'ConvStage', 'Downsample', 'Stem', 'DropPath', 'HAT',
-    'HATPositions', 'HATStage', 'PublishedAnyResHAT', 'TokenInitializer', 'Mlp', 'LayerNorm2d',
+    'WindowAttention',
+    'ConvBlock',
+    'ConvStage',
+    'Downsample',
+    'Stem',
+    'DropPath',
+    'HAT',
+    'HATPositions',
+    'HATStage',
+    'PublishedAnyResHAT',
+    'TokenInitializer',
+    'Mlp',
+    'LayerNorm2d',
     'build_norm',
-    'ContinuousPositionBias', 'MLPPositionEmbedding', 'WindowGrid', 'window_partition',
-    'window_reverse'
+    'ContinuousPositionBias',
+    'MLPPositionEmbedding',
+    'WindowGrid',
+    'window_partition',
+    'window_reverse',
 ]

@@ -13,6 +13,7 @@ one runs is chosen per instance by ``fused_attn`` (as timm's attention modules d
   faster there. Traced, exported and compiled graphs always get SDPA, so that counters and
   runtimes see the attention as one operation.
 """
+
 from typing import Optional
 
 import torch
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from fastervit_mm.compat import is_compiling
+
 from .inplace import _no_graph
 from .pos_embed import ContinuousPositionBias
 
@@ -44,14 +46,16 @@ class WindowAttention(nn.Module):
     #: Longest sequence that ``fused_attn=None`` runs with the reference math in CPU inference.
     short_cpu_tokens = 64
 
-    def __init__(self,
-                 dim: int,
-                 num_heads: int,
-                 qkv_bias: bool = True,
-                 qk_scale: Optional[float] = None,
-                 attn_drop: float = 0.,
-                 proj_drop: float = 0.,
-                 fused_attn: Optional[bool] = None) -> None:
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        qkv_bias: bool = True,
+        qk_scale: Optional[float] = None,
+        attn_drop: float = 0.0,
+        proj_drop: float = 0.0,
+        fused_attn: Optional[bool] = None,
+    ) -> None:
         super().__init__()
         if dim % num_heads:
             raise ValueError(f'dim {dim} is not divisible by num_heads {num_heads}')
@@ -83,8 +87,13 @@ class WindowAttention(nn.Module):
     def _use_sdpa(self, x: Tensor, bias: Optional[Tensor]) -> bool:
         if self.fused_attn is not None:
             return self.fused_attn
-        short_cpu_inference = (x.shape[1] <= self.short_cpu_tokens and x.device.type == 'cpu'
-                               and bias is not None and bias.dim() == 3 and _no_graph(x))
+        short_cpu_inference = (
+            x.shape[1] <= self.short_cpu_tokens
+            and x.device.type == 'cpu'
+            and bias is not None
+            and bias.dim() == 3
+            and _no_graph(x)
+        )
         return not short_cpu_inference or torch.jit.is_tracing() or is_compiling()
 
     def attention_math(self, q: Tensor, k: Tensor, v: Tensor, bias: Optional[Tensor]) -> Tensor:
@@ -108,6 +117,11 @@ class WindowAttention(nn.Module):
             elif bias.shape[0] > 1:
                 q, k, v = (t.view(-1, bias.shape[0], *t.shape[1:]) for t in (q, k, v))
         x = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.,
-            scale=self.scale)
+            q,
+            k,
+            v,
+            attn_mask=bias,
+            dropout_p=self.attn_drop if self.training else 0.0,
+            scale=self.scale,
+        )
         return x.view(-1, *x.shape[-3:])

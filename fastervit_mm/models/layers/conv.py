@@ -3,6 +3,7 @@
 
 Module names follow the published model, so its checkpoints load without renaming.
 """
+
 from typing import List, Optional, Sequence
 
 import torch
@@ -12,6 +13,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from fastervit_mm.compat import is_compiling
+
 from .drop_path import DropPath
 from .inference_cache import InferenceCache
 from .inplace import GELU, add_residual
@@ -27,9 +29,18 @@ def fold_batchnorm(conv: nn.Conv2d, norm: _BatchNorm) -> nn.Conv2d:
     shift = shift * scale
     if norm.bias is not None:
         shift = shift + norm.bias
-    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
-                      conv.padding, conv.dilation, conv.groups, bias=True,
-                      device=conv.weight.device, dtype=conv.weight.dtype)
+    fused = nn.Conv2d(
+        conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        conv.groups,
+        bias=True,
+        device=conv.weight.device,
+        dtype=conv.weight.dtype,
+    )
     with torch.no_grad():
         fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
         fused.bias.copy_(shift)
@@ -40,8 +51,13 @@ def fold_layers(layers: Sequence[nn.Module]) -> List[nn.Module]:
     """``layers`` with every Conv2d -> eval-mode BatchNorm pair replaced by one folded Conv2d."""
     out = []
     for layer in layers:
-        if (out and isinstance(layer, _BatchNorm) and layer.running_var is not None
-                and type(out[-1]) is nn.Conv2d and out[-1].padding_mode == 'zeros'):
+        if (
+            out
+            and isinstance(layer, _BatchNorm)
+            and layer.running_var is not None
+            and type(out[-1]) is nn.Conv2d
+            and out[-1].padding_mode == 'zeros'
+        ):
             out[-1] = fold_batchnorm(out[-1], layer)
         else:
             out.append(layer)
@@ -61,8 +77,9 @@ class ConvNormChain(InferenceCache):
         raise NotImplementedError
 
     def cache_applies(self) -> bool:
-        return not (self.training or torch.is_grad_enabled() or is_compiling()
-                    or torch.jit.is_tracing())
+        return not (
+            self.training or torch.is_grad_enabled() or is_compiling() or torch.jit.is_tracing()
+        )
 
     def run_layers(self, x: Tensor) -> Tensor:
         layers = self.layers()
@@ -108,11 +125,13 @@ class Stem(ConvNormChain):
             Defaults to ``dict(type='BN')``.
     """
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 mid_channels: int = 64,
-                 out_channels: int = 96,
-                 norm_cfg: dict = dict(type='BN')) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        mid_channels: int = 64,
+        out_channels: int = 96,
+        norm_cfg: dict = dict(type='BN'),
+    ) -> None:
         super().__init__()
         self.conv_down = nn.Sequential(
             nn.Conv2d(in_channels, mid_channels, 3, 2, 1, bias=False),
@@ -142,12 +161,14 @@ class ConvBlock(ConvNormChain):
         with_cp (bool): Gradient checkpointing. Defaults to False.
     """
 
-    def __init__(self,
-                 dim: int,
-                 drop_path: float = 0.,
-                 layer_scale: Optional[float] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 with_cp: bool = False) -> None:
+    def __init__(
+        self,
+        dim: int,
+        drop_path: float = 0.0,
+        layer_scale: Optional[float] = None,
+        norm_cfg: dict = dict(type='BN'),
+        with_cp: bool = False,
+    ) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(dim, dim, 3, 1, 1)
         self.norm1 = build_norm(norm_cfg, dim, eps=1e-5)
@@ -208,19 +229,21 @@ class ConvStage(nn.Module):
         with_cp (bool): Gradient checkpointing in every block. Defaults to False.
     """
 
-    def __init__(self,
-                 dim: int,
-                 depth: int,
-                 drop_path: Sequence[float] = (),
-                 layer_scale: Optional[float] = None,
-                 downsample: Optional[nn.Module] = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 with_cp: bool = False) -> None:
+    def __init__(
+        self,
+        dim: int,
+        depth: int,
+        drop_path: Sequence[float] = (),
+        layer_scale: Optional[float] = None,
+        downsample: Optional[nn.Module] = None,
+        norm_cfg: dict = dict(type='BN'),
+        with_cp: bool = False,
+    ) -> None:
         super().__init__()
-        drop_path = list(drop_path) or [0.] * depth
-        self.blocks = nn.ModuleList([
-            ConvBlock(dim, drop_path[j], layer_scale, norm_cfg, with_cp) for j in range(depth)
-        ])
+        drop_path = list(drop_path) or [0.0] * depth
+        self.blocks = nn.ModuleList(
+            [ConvBlock(dim, drop_path[j], layer_scale, norm_cfg, with_cp) for j in range(depth)]
+        )
         self.downsample = downsample
 
     def forward(self, x: Tensor) -> Tensor:

@@ -1,15 +1,16 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Stochastic depth."""
+
 import torch.nn as nn
 from torch import Tensor
 
 
-def drop_path(x: Tensor, drop_prob: float = 0., training: bool = False) -> Tensor:
+def drop_path(x: Tensor, drop_prob: float = 0.0, training: bool = False) -> Tensor:
     """Zero whole samples (entries of the leading dimension) and rescale the kept ones."""
-    if drop_prob == 0. or not training:
+    if drop_prob == 0.0 or not training:
         return x
     keep_prob = 1 - drop_prob
-    shape = (x.shape[0], ) + (1, ) * (x.ndim - 1)
+    shape = (x.shape[0],) + (1,) * (x.ndim - 1)
     mask = x.new_empty(shape).bernoulli_(keep_prob)
     return x * mask.div_(keep_prob)
 
@@ -24,7 +25,7 @@ class DropPath(nn.Module):
         drop_prob (float): Probability of dropping a sample's branch. Defaults to 0.
     """
 
-    def __init__(self, drop_prob: float = 0.) -> None:
+    def __init__(self, drop_prob: float = 0.0) -> None:
         super().__init__()
         self.drop_prob = drop_prob
 

@@ -11,6 +11,7 @@ Data flow of a stage (:class:`HATStage`) for an input of any size:
 4. the blocks run on (B * nW, w*w, C) windows plus (B, N_ct, C) carrier tokens;
 5. windows are merged and the padding is cropped.
 """
+
 import math
 from typing import NamedTuple, Optional, Sequence, Tuple
 
@@ -22,13 +23,20 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from fastervit_mm.registry import MODELS
+
 from .attention import WindowAttention
 from .drop_path import DropPath
 from .inplace import add_residual
 from .mlp import Mlp
 from .pos_embed import MLPPositionEmbedding
-from .windows import (WindowGrid, published_carrier_shuffle, shifted_window_mask, window_gather,
-                      window_partition, window_reverse)
+from .windows import (
+    WindowGrid,
+    published_carrier_shuffle,
+    shifted_window_mask,
+    window_gather,
+    window_partition,
+    window_reverse,
+)
 
 
 def carrier_pooling(size: int, num_tokens: int) -> Tuple[int, int]:
@@ -67,6 +75,7 @@ class TokenInitializer(nn.Module):
 
 class HATPositions(NamedTuple):
     """Position terms of one HAT block for one geometry (see :meth:`HAT.position_terms`)."""
+
     window_embed: Tensor
     window_bias: Tensor
     carrier_embed: Optional[Tensor] = None
@@ -121,23 +130,25 @@ class HAT(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 dim: int,
-                 num_heads: int,
-                 window_size: int = 7,
-                 ct_size: int = 2,
-                 mlp_ratio: float = 4.,
-                 qkv_bias: bool = True,
-                 qk_scale: Optional[float] = None,
-                 drop: float = 0.,
-                 attn_drop: float = 0.,
-                 drop_path: float = 0.,
-                 layer_scale: Optional[float] = None,
-                 hat: bool = True,
-                 carrier_pos_embed: bool = True,
-                 do_propagation: bool = False,
-                 with_cp: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        window_size: int = 7,
+        ct_size: int = 2,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        qk_scale: Optional[float] = None,
+        drop: float = 0.0,
+        attn_drop: float = 0.0,
+        drop_path: float = 0.0,
+        layer_scale: Optional[float] = None,
+        hat: bool = True,
+        carrier_pos_embed: bool = True,
+        do_propagation: bool = False,
+        with_cp: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.window_size = window_size
         self.ct_size = ct_size
@@ -179,8 +190,12 @@ class HAT(BaseModule):
             carrier_embed = self.hat_pos_embed(grid.ct_rows, grid.ct_cols, window=ct)
         propagation = _nearest_index(ct, w, device) if self.do_propagation else None
         return HATPositions(
-            self.pos_embed(w, w), self.attn.pos_emb_funct(w, w, num_prefix=ct * ct),
-            carrier_embed, self.carrier_bias(grid), propagation_index=propagation)
+            self.pos_embed(w, w),
+            self.attn.pos_emb_funct(w, w, num_prefix=ct * ct),
+            carrier_embed,
+            self.carrier_bias(grid),
+            propagation_index=propagation,
+        )
 
     def carrier_bias(self, grid: WindowGrid) -> Tensor:
         """Bias (heads, N_ct, N_ct) of the carrier attention on ``grid``'s carrier grid."""
@@ -204,7 +219,8 @@ class HAT(BaseModule):
             ct = self._carrier_step(ct, pos)
             x = torch.cat([ct.reshape(-1, n_ct, C), x], dim=1)
         x = add_residual(
-            x, self.drop_path(_scale(self.gamma3, self.attn(self.norm1(x), pos.window_bias))))
+            x, self.drop_path(_scale(self.gamma3, self.attn(self.norm1(x), pos.window_bias)))
+        )
         x = add_residual(x, self.drop_path(_scale(self.gamma4, self.mlp(self.norm2(x)))))
         if ct is not None:
             ct_w, x = x.split([n_ct, x.shape[1] - n_ct], dim=1)
@@ -221,10 +237,15 @@ class HAT(BaseModule):
         """Step 1 on the carrier tokens: position embedding, global attention and MLP."""
         if pos.carrier_embed is not None:
             ct = ct + pos.carrier_embed
-        ct = add_residual(ct, self.drop_path(
-            _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias))))
-        return add_residual(ct, self.drop_path(
-            _scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct)))))
+        ct = add_residual(
+            ct,
+            self.drop_path(
+                _scale(self.gamma1, self.hat_attn(self.hat_norm1(ct), pos.carrier_bias))
+            ),
+        )
+        return add_residual(
+            ct, self.drop_path(_scale(self.gamma2, self.hat_mlp(self.hat_norm2(ct))))
+        )
 
 
 @MODELS.register_module()
@@ -251,8 +272,9 @@ class PublishedAnyResHAT(HAT):
         pos = super().position_terms(grid)
         if not grid.carrier:
             return pos
-        shuffle = published_carrier_shuffle(grid.ct_rows, grid.ct_cols, self.ct_size,
-                                            self.attn.qkv.weight.device)
+        shuffle = published_carrier_shuffle(
+            grid.ct_rows, grid.ct_cols, self.ct_size, self.attn.qkv.weight.device
+        )
         return pos._replace(carrier_shuffle=shuffle)
 
     def carrier_bias(self, grid: WindowGrid) -> Tensor:
@@ -305,25 +327,27 @@ class HATStage(nn.Module):
         with_cp (bool): Gradient checkpointing in every block. Defaults to False.
     """
 
-    def __init__(self,
-                 dim: int,
-                 depth: int,
-                 num_heads: int,
-                 window_size: int,
-                 ct_size: int = 2,
-                 mlp_ratio: float = 4.,
-                 qkv_bias: bool = True,
-                 qk_scale: Optional[float] = None,
-                 drop: float = 0.,
-                 attn_drop: float = 0.,
-                 drop_path: Sequence[float] = (),
-                 layer_scale: Optional[float] = None,
-                 hat: bool = False,
-                 do_propagation: bool = False,
-                 block_type: type = HAT,
-                 downsample: Optional[nn.Module] = None,
-                 shift_size: int = 0,
-                 with_cp: bool = False) -> None:
+    def __init__(
+        self,
+        dim: int,
+        depth: int,
+        num_heads: int,
+        window_size: int,
+        ct_size: int = 2,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        qk_scale: Optional[float] = None,
+        drop: float = 0.0,
+        attn_drop: float = 0.0,
+        drop_path: Sequence[float] = (),
+        layer_scale: Optional[float] = None,
+        hat: bool = False,
+        do_propagation: bool = False,
+        block_type: type = HAT,
+        downsample: Optional[nn.Module] = None,
+        shift_size: int = 0,
+        with_cp: bool = False,
+    ) -> None:
         super().__init__()
         if not 0 <= shift_size < window_size:
             raise ValueError(f'shift_size must be in [0, window_size), got {shift_size}')
@@ -331,24 +355,28 @@ class HATStage(nn.Module):
         self.shift_size = shift_size
         self.ct_size = ct_size
         self.hat = hat
-        drop_path = list(drop_path) or [0.] * depth
-        self.blocks = nn.ModuleList([
-            block_type(
-                dim,
-                num_heads,
-                window_size,
-                ct_size,
-                mlp_ratio,
-                qkv_bias,
-                qk_scale,
-                drop,
-                attn_drop,
-                drop_path[j],
-                layer_scale,
-                hat=hat,
-                do_propagation=do_propagation and j == depth - 1,
-                with_cp=with_cp) for j in range(depth)
-        ])
+        drop_path = list(drop_path) or [0.0] * depth
+        self.blocks = nn.ModuleList(
+            [
+                block_type(
+                    dim,
+                    num_heads,
+                    window_size,
+                    ct_size,
+                    mlp_ratio,
+                    qkv_bias,
+                    qk_scale,
+                    drop,
+                    attn_drop,
+                    drop_path[j],
+                    layer_scale,
+                    hat=hat,
+                    do_propagation=do_propagation and j == depth - 1,
+                    with_cp=with_cp,
+                )
+                for j in range(depth)
+            ]
+        )
         self.global_tokenizer = TokenInitializer(dim) if hat else None
         self.downsample = downsample
 
@@ -378,8 +406,9 @@ class HATStage(nn.Module):
         return x.permute(0, 3, 1, 2)
 
     @staticmethod
-    def _shifted_block(blk: HAT, x: Tensor, ct: Optional[Tensor], pos: HATPositions,
-                       grid: WindowGrid, shift: int) -> Tuple[Tensor, Optional[Tensor]]:
+    def _shifted_block(
+        blk: HAT, x: Tensor, ct: Optional[Tensor], pos: HATPositions, grid: WindowGrid, shift: int
+    ) -> Tuple[Tensor, Optional[Tensor]]:
         """Run ``blk`` on windows of the map rolled by ``-shift`` (Swin), then roll back."""
         w, rows, cols = grid.window, grid.rows, grid.cols
         n_prefix = pos.window_bias.shape[-1] - w * w

@@ -19,6 +19,7 @@ deliberately simple, so that its correctness can be checked by reading :class:`I
 Weights changed by hand in eval mode (e.g. ``p.data.copy_(...)``) are seen after the next
 ``eval()`` call or :meth:`InferenceCache.clear_inference_cache`.
 """
+
 from typing import Callable, Hashable
 
 import torch

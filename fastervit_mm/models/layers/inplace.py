@@ -7,6 +7,7 @@ is still in cache, instead of a read there and a write to a newly allocated buff
 a module are never written. While autograd records (training), the out-of-place forms run, so
 gradients are untouched. Results are bit-identical either way (IEEE addition commutes).
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Transformer feed-forward network."""
+
 from typing import Optional
 
 import torch.nn as nn
@@ -17,7 +18,7 @@ class Mlp(nn.Module):
         drop (float): Dropout after the activation and after ``fc2``. Defaults to 0.
     """
 
-    def __init__(self, in_features: int, hidden_features: Optional[int] = None, drop: float = 0.):
+    def __init__(self, in_features: int, hidden_features: Optional[int] = None, drop: float = 0.0):
         super().__init__()
         hidden_features = hidden_features or in_features
         self.fc1 = nn.Linear(in_features, hidden_features)

@@ -5,6 +5,7 @@ The backbones must run with torch + mmengine alone (the GPU benchmark machine ha
 common norm types map straight onto torch classes. Other types are handed to
 ``mmcv.cnn.build_norm_layer`` when mmcv is importable.
 """
+
 import copy
 from typing import Optional
 
@@ -75,14 +76,18 @@ def build_norm(cfg: dict, num_features: int, eps: Optional[float] = None) -> nn.
         try:
             from mmcv.cnn import build_norm_layer
         except ImportError as err:
-            raise ValueError(f'Unsupported norm type {norm_type!r} without mmcv; use one of '
-                             f'{sorted(_TORCH_NORMS)}') from err
+            raise ValueError(
+                f'Unsupported norm type {norm_type!r} without mmcv; use one of '
+                f'{sorted(_TORCH_NORMS)}'
+            ) from err
         cfg.update(type=norm_type, requires_grad=requires_grad)
         try:
             return build_norm_layer(cfg, num_features)[1]
         except KeyError as err:  # mmcv's message: "Cannot find None in registry ..."
-            raise ValueError(f'Unknown norm type {norm_type!r}: use one of {sorted(_TORCH_NORMS)}'
-                             f' or a norm registered in mmcv/mmengine MODELS ({err})') from None
+            raise ValueError(
+                f'Unknown norm type {norm_type!r}: use one of {sorted(_TORCH_NORMS)}'
+                f' or a norm registered in mmcv/mmengine MODELS ({err})'
+            ) from None
     for param in layer.parameters():
         param.requires_grad = requires_grad
     return layer

@@ -13,6 +13,7 @@ load.
 Both are :class:`~.inference_cache.InferenceCache` modules: in inference the term of each geometry
 is computed once and reused until the weights may have changed (see that module).
 """
+
 import math
 
 import torch
@@ -22,6 +23,7 @@ from torch import Tensor
 
 from .inference_cache import InferenceCache
 from .windows import grid_positions
+
 
 def _sides(rows, cols, device=None) -> Tensor:
     """``[rows, cols]`` as a float tensor; the sizes may be ints or 0-d tensors (traced graphs)."""
@@ -60,7 +62,8 @@ def normalised_positions(rows: int, cols: int, window: int = 0, device=None) -> 
 
 def _cpb_mlp(out_features: int, hidden: int = 512) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(2, hidden, bias=True), nn.ReLU(), nn.Linear(hidden, out_features, bias=False))
+        nn.Linear(2, hidden, bias=True), nn.ReLU(), nn.Linear(hidden, out_features, bias=False)
+    )
 
 
 class _GeometryTerm(InferenceCache):
@@ -83,8 +86,9 @@ class ContinuousPositionBias(_GeometryTerm):
     def forward(self, rows: int, cols: int, window: int = 0, num_prefix: int = 0) -> Tensor:
         """Bias (heads, N, N) for the ``rows x cols`` grid, tokens ordered as in
         :func:`grid_positions`; ``num_prefix`` leading tokens (carrier tokens) get zero bias."""
-        return self.cached((rows, cols, window, num_prefix),
-                            lambda: self._compute(rows, cols, window, num_prefix))
+        return self.cached(
+            (rows, cols, window, num_prefix), lambda: self._compute(rows, cols, window, num_prefix)
+        )
 
     def _compute(self, rows: int, cols: int, window: int, num_prefix: int) -> Tensor:
         weight = self.cpb_mlp[0].weight

@@ -11,6 +11,7 @@ window of ``ct x ct`` tokens row-major. The published code converts them to rast
 carrier attention and back every block; here they stay window-major and the position terms are
 generated in that order instead (attention is permutation-equivariant).
 """
+
 from typing import NamedTuple, Optional
 
 import torch
@@ -30,6 +31,7 @@ class WindowGrid(NamedTuple):
         carrier (bool): Whether carrier tokens are active: the stage has HAT and more than one
             window (a single window already attends globally, as in the published model).
     """
+
     height: int
     width: int
     window: int
@@ -39,8 +41,9 @@ class WindowGrid(NamedTuple):
     carrier: bool
 
     @classmethod
-    def from_size(cls, height: int, width: int, window: int, ct_size: int,
-                  hat: bool) -> 'WindowGrid':
+    def from_size(
+        cls, height: int, width: int, window: int, ct_size: int, hat: bool
+    ) -> 'WindowGrid':
         rows, cols = -(-height // window), -(-width // window)
         return cls(height, width, window, rows, cols, ct_size, bool(hat) and rows * cols > 1)
 
@@ -112,13 +115,14 @@ def grid_positions(rows: int, cols: int, window: int = 0, device=None) -> Tensor
     return torch.stack([idx // cols, idx % cols], dim=1)
 
 
-def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
-                              device=None) -> Optional[Tensor]:
+def published_carrier_shuffle(
+    ct_rows: int, ct_cols: int, ct_size: int, device=None
+) -> Optional[Tensor]:
     """Carrier-token permutation of the published any-resolution code, or None if it is identity.
 
     Its raster -> window-major conversion reads the carrier grid with rows and columns swapped,
     so on a non-square window grid the tokens of a window move to another window after every
-    carrier-attention step (spec §2.15 #1). Returned as a gather index over the window-major axis.
+    carrier-attention step. Returned as a gather index over the window-major axis.
     """
     if ct_rows == ct_cols:
         return None
@@ -126,8 +130,9 @@ def published_carrier_shuffle(ct_rows: int, ct_cols: int, ct_size: int,
     return raster_gather(ct_rows, ct_cols, ct_size, device)[wrong_window]
 
 
-def shifted_window_mask(rows: int, cols: int, window: int, shift: int, num_prefix: int = 0,
-                        device=None) -> Tensor:
+def shifted_window_mask(
+    rows: int, cols: int, window: int, shift: int, num_prefix: int = 0, device=None
+) -> Tensor:
     """Swin's attention mask for windows of a map rolled by ``-shift``: (nW, N, N).
 
     Token pairs from different regions of the rolled map get -100, others 0; ``num_prefix``
@@ -140,7 +145,7 @@ def shifted_window_mask(rows: int, cols: int, window: int, shift: int, num_prefi
             regions[:, hs, ws] = label
             label += 1
     regions = window_partition(regions, window).squeeze(-1)
-    mask = (regions[:, :, None] != regions[:, None, :]).float() * -100.
+    mask = (regions[:, :, None] != regions[:, None, :]).float() * -100.0
     if num_prefix:
         mask = torch.nn.functional.pad(mask, (num_prefix, 0, num_prefix, 0))
     return mask

@@ -3,7 +3,8 @@
 # layout (as installed: COCO format, 4 classes; the data settings of fastervit_mm's CPU demo), on
 # the project's own copy of such data, trained from scratch. Data root: $SHAPES_DATA_ROOT.
 _base_ = __import__('fastervit_mm.model_zoo').model_zoo.get_config_file(
-    '_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py')
+    '_base_/mask-rcnn_fastervit-0_fpn_synthetic-shapes.py'
+)
 
 data_root = '{{$SHAPES_DATA_ROOT:data/shapes}}/'
 

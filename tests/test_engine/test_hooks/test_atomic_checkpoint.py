@@ -6,6 +6,7 @@ iteration 3 is written slowly, SIGKILL it once the first bytes are on disk, and 
 scenario with mmengine's own ``CheckpointHook`` is the control: it leaves a truncated
 ``iter_3.pth`` and, with ``max_keep_ckpts=1``, a ``last_checkpoint`` naming a deleted file.
 """
+
 import os
 import os.path as osp
 import signal
@@ -14,11 +15,11 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT, tool_env
 
 from fastervit_mm.checkpoint import TMP_MARK, atomic_write, remove_stale_temporaries
 from fastervit_mm.engine.checkpoint import AtomicCheckpointHook, AtomicLocalBackend
 from fastervit_mm.registry import HOOKS
-from conftest import REPO_ROOT, tool_env
 
 
 def _toy(work_dir, *args, kill_on_save=False, timeout=300):
@@ -28,8 +29,14 @@ def _toy(work_dir, *args, kill_on_save=False, timeout=300):
         tuple: (return code, output).
     """
     cmd = [sys.executable, '-m', 'test_engine.test_hooks.toy_train', str(work_dir), *map(str, args)]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=tool_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO_ROOT,
+        env=tool_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     try:
         for line in proc.stdout:
@@ -101,6 +108,7 @@ def test_permissions_follow_the_umask_and_stale_temporaries_are_removed(tmp_path
 
 def test_backend_and_registration():
     from mmengine.fileio import get_file_backend
+
     backend = get_file_backend('/tmp/x', backend_args=dict(backend='fastervit_mm_atomic_local'))
     assert isinstance(backend, AtomicLocalBackend)
     assert HOOKS.get('AtomicCheckpointHook') is AtomicCheckpointHook
@@ -133,8 +141,16 @@ def test_control_mmengine_checkpoint_hook_leaves_broken_state(tmp_path):
     """Without the hook the same kill leaves a truncated iter_3.pth, and with
     max_keep_ckpts=1 a pointer to the checkpoint deleted before the save: resume fails."""
     work_dir = tmp_path / 'work'
-    code, _ = _toy(work_dir, '--hook', 'CheckpointHook', '--max-keep', 1, '--slow-save-at', 3,
-                   kill_on_save=True)
+    code, _ = _toy(
+        work_dir,
+        '--hook',
+        'CheckpointHook',
+        '--max-keep',
+        1,
+        '--slow-save-at',
+        3,
+        kill_on_save=True,
+    )
     assert code == -signal.SIGKILL
     assert osp.isfile(work_dir / 'iter_3.pth') and not _loads(work_dir / 'iter_3.pth')
     assert _pointer(work_dir).endswith('iter_2.pth') and not osp.exists(_pointer(work_dir))
@@ -142,15 +158,19 @@ def test_control_mmengine_checkpoint_hook_leaves_broken_state(tmp_path):
     assert code != 0 and 'iter_2.pth' in log
 
 
-@pytest.mark.parametrize('name', [
-    'mask_rcnn/mask-rcnn_fastervit-2_fpn_1x_coco.py',
-    'mask_rcnn/mask-rcnn_fastervit-0_fpn_amp-ms-crop-3x_coco.py',
-    'cascade_rcnn/cascade-mask-rcnn_fastervit-4_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
-    'demo/mask-rcnn_fastervit-demo_fpn_synthetic-192.py',
-])
+@pytest.mark.parametrize(
+    'name',
+    [
+        'mask_rcnn/mask-rcnn_fastervit-2_fpn_1x_coco.py',
+        'mask_rcnn/mask-rcnn_fastervit-0_fpn_amp-ms-crop-3x_coco.py',
+        'cascade_rcnn/cascade-mask-rcnn_fastervit-4_fpn_4conv1fc-giou_ms-crop-3x_coco.py',
+        'demo/mask-rcnn_fastervit-demo_fpn_synthetic-192.py',
+    ],
+)
 def test_detection_configs_save_atomically(name):
     """On by default: the family configs merge the hook into mmdet's default_hooks."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', name))
     assert cfg.default_hooks.checkpoint.type == 'fastervit_mm.AtomicCheckpointHook'
     assert cfg.default_hooks.checkpoint.interval >= 1  # the parent's settings are kept

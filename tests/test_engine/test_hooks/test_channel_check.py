@@ -1,10 +1,11 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """``ChannelCheckHook`` / ``check_channels``: neck ``in_channels`` that do not match the backbone
 are named with both lists, and training stops before the first iteration."""
+
 import pytest
+from conftest import DET_DEMO_CONFIG, build_detector, run_tool, write_demo_child
 from mmengine.config import Config
 
-from conftest import DET_DEMO_CONFIG, build_detector, run_tool, write_demo_child
 from fastervit_mm.engine import check_channels
 
 
@@ -19,9 +20,15 @@ def test_neck_channels_mismatch_names_both(mmdet_scope):
 
 
 def test_neck_channels_mismatch_stops_training_before_the_first_iteration(tmp_path, det_data):
-    config = write_demo_child(tmp_path / 'bad_neck.py', det_data,
-                              extra='model = dict(neck=dict(in_channels=[32, 64, 128, 512]))')
-    with pytest.raises(ValueError, match=r'in_channels=\[32, 64, 128, 512\].*'
-                       r'out_channels=\[32, 64, 128, 256\]'):
+    config = write_demo_child(
+        tmp_path / 'bad_neck.py',
+        det_data,
+        extra='model = dict(neck=dict(in_channels=[32, 64, 128, 512]))',
+    )
+    with pytest.raises(
+        ValueError,
+        match=r'in_channels=\[32, 64, 128, 512\].*'
+        r'out_channels=\[32, 64, 128, 256\]',
+    ):
         run_tool('train.py', [config, '--work-dir', tmp_path / 'work'])
     assert not list((tmp_path / 'work').glob('*.pth'))

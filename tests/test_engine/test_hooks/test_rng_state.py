@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """RNGStateHook: checkpoints carry the RNG states; a resumed iteration-based loop gets them back
 right before its first new batch; validation does not move them."""
+
 import random
 from types import SimpleNamespace
 

@@ -9,6 +9,7 @@ pauses (every file opened for binary writing while it is saved, whatever the bac
 line ``SAVE-IN-PROGRESS`` is printed once the first chunk is on disk: the test then kills the
 process in the middle of the write.
 """
+
 import argparse
 import builtins
 import os
@@ -33,7 +34,7 @@ class _SlowFile:
     def write(self, data):
         view = memoryview(data).cast('B')
         for start in range(0, len(view), 1 << 16):
-            self._f.write(view[start:start + (1 << 16)])
+            self._f.write(view[start : start + (1 << 16)])
             self._f.flush()
             if not _slow['announced']:
                 _slow['announced'] = True
@@ -72,7 +73,6 @@ class SlowSaveHook(Hook):
 
 
 class ToyModel(BaseModel):
-
     def __init__(self):
         super().__init__()
         self.linear = nn.Linear(256, 256)
@@ -85,7 +85,6 @@ class ToyModel(BaseModel):
 
 
 class ToyDataset(torch.utils.data.Dataset):
-
     def __len__(self):
         return 16
 
@@ -106,22 +105,31 @@ def main():
     builtins.open = _slow_opener(builtins.open)
     os.fdopen = _slow_opener(os.fdopen)
     import fastervit_mm.engine  # noqa: F401  (registers the hook)
+
     runner = Runner(
         model=ToyModel(),
         work_dir=args.work_dir,
-        train_dataloader=dict(dataset=ToyDataset(), batch_size=4, num_workers=0,
-                              sampler=dict(type='InfiniteSampler', shuffle=True),
-                              collate_fn=dict(type='default_collate')),
+        train_dataloader=dict(
+            dataset=ToyDataset(),
+            batch_size=4,
+            num_workers=0,
+            sampler=dict(type='InfiniteSampler', shuffle=True),
+            collate_fn=dict(type='default_collate'),
+        ),
         optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
         train_cfg=dict(by_epoch=False, max_iters=args.iters),
-        default_hooks=dict(checkpoint=dict(type=args.hook, interval=1, by_epoch=False,
-                                           max_keep_ckpts=args.max_keep),
-                           logger=dict(type='LoggerHook', interval=1)),
+        default_hooks=dict(
+            checkpoint=dict(
+                type=args.hook, interval=1, by_epoch=False, max_keep_ckpts=args.max_keep
+            ),
+            logger=dict(type='LoggerHook', interval=1),
+        ),
         custom_hooks=[dict(type=SlowSaveHook, at=args.slow_save_at)],
         log_processor=dict(by_epoch=False),
         resume=args.resume,
         randomness=dict(seed=0),
-        default_scope='mmengine')
+        default_scope='mmengine',
+    )
     runner.train()
     print(f'FINISHED at iter {runner.iter}', flush=True)
     return 0

@@ -1,21 +1,29 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """``fastervit_mm.LayerDecayOptimWrapperConstructor``: the lr of the stem, of every block of every
 stage, of the output norms and of the heads; weight decay rules still apply; clear errors."""
+
 import pytest
 import torch.nn as nn
+from conftest import DET_DEMO_CONFIG, build_detector
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
 from fastervit_mm.models import FasterViT
-from conftest import DET_DEMO_CONFIG, build_detector
 
-ARCH = dict(dim=16, in_dim=16, depths=[1, 2, 3, 1], num_heads=[1, 2, 2, 4], window_size=7,
-            ct_size=2, mlp_ratio=2, hat=[False, False, True, False])
+ARCH = dict(
+    dim=16,
+    in_dim=16,
+    depths=[1, 2, 3, 1],
+    num_heads=[1, 2, 2, 4],
+    window_size=7,
+    ct_size=2,
+    mlp_ratio=2,
+    hat=[False, False, True, False],
+)
 LR, WD, RATE = 1e-3, 0.05, 0.5
 
 
 class ToyDetector(nn.Module):
-
     def __init__(self):
         super().__init__()
         self.backbone = FasterViT(arch=ARCH)
@@ -28,7 +36,8 @@ def _optim_cfg(**paramwise):
         type='OptimWrapper',
         constructor='fastervit_mm.LayerDecayOptimWrapperConstructor',
         optimizer=dict(type='AdamW', lr=LR, weight_decay=WD),
-        paramwise_cfg=dict(paramwise))
+        paramwise_cfg=dict(paramwise),
+    )
 
 
 def _groups(model, **paramwise):
@@ -44,12 +53,12 @@ def _groups(model, **paramwise):
 
 def test_expected_lr_per_layer():
     model = ToyDetector()
-    groups = _groups(model, layer_decay_rate=RATE, custom_keys={'norm': dict(decay_mult=0.)})
+    groups = _groups(model, layer_decay_rate=RATE, custom_keys={'norm': dict(decay_mult=0.0)})
     depths = ARCH['depths']
     num_layers = sum(depths) + 2  # stem, every block, then the last id (norms, heads)
 
     def expected(layer_id):
-        return LR * RATE**(num_layers - 1 - layer_id)
+        return LR * RATE ** (num_layers - 1 - layer_id)
 
     for name, group in groups.items():
         if name.startswith('backbone.patch_embed.'):
@@ -62,13 +71,14 @@ def test_expected_lr_per_layer():
             assert group['lr'] == pytest.approx(expected(sum(depths[:i]) + 1)), name
         elif '.downsample.' in name:  # with the last block of its stage
             i = int(name.split('.')[2])
-            assert group['lr'] == pytest.approx(expected(sum(depths[:i + 1]))), name
+            assert group['lr'] == pytest.approx(expected(sum(depths[: i + 1]))), name
         elif name.startswith(('backbone.norm', 'neck.', 'head.')):  # output norms and heads
             assert group['lr'] == pytest.approx(LR), name
-        assert group['weight_decay'] == (0. if 'norm' in name else WD), name
+        assert group['weight_decay'] == (0.0 if 'norm' in name else WD), name
     # one lr per stage block is really distinct, the stem gets the smallest
     assert groups['backbone.patch_embed.conv_down.0.weight']['lr'] == pytest.approx(
-        LR * RATE**(num_layers - 1))
+        LR * RATE ** (num_layers - 1)
+    )
     assert groups['backbone.levels.3.blocks.0.mlp.fc1.weight']['lr'] == pytest.approx(LR * RATE)
     assert groups['head.weight']['lr'] == LR and groups['head.weight']['lr_scale'] == 1
 
@@ -85,9 +95,14 @@ def test_detector_from_the_demo_config(mmdet_scope):
     for group in optim_wrapper.optimizer.param_groups:
         groups.update({names[id(p)]: group for p in group['params']})
     assert groups['backbone.patch_embed.conv_down.0.weight']['lr'] == pytest.approx(
-        lr * rate**(num_layers - 1))
-    for head in ('rpn_head.rpn_conv.weight', 'roi_head.bbox_head.fc_cls.weight',
-                 'roi_head.mask_head.conv_logits.weight', 'neck.fpn_convs.0.conv.weight'):
+        lr * rate ** (num_layers - 1)
+    )
+    for head in (
+        'rpn_head.rpn_conv.weight',
+        'roi_head.bbox_head.fc_cls.weight',
+        'roi_head.mask_head.conv_logits.weight',
+        'neck.fpn_convs.0.conv.weight',
+    ):
         assert groups[head]['lr'] == pytest.approx(lr), head
 
 

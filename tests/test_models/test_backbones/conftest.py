@@ -2,13 +2,14 @@
 """Helpers of the backbone tests: seeded, thread-restoring tests. The small architecture comes from
 tests/test_models/conftest.py; the parity-fixture directory, ``rel_err`` and ``REPO_ROOT`` from
 tests/conftest.py (shared with other folders)."""
+
 from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT as _REPO_ROOT  # tests/conftest.py
 from conftest import parity_dir, rel_err, require_parity_dir
+
 from ..conftest import TINY_ARCH  # tests/test_models/conftest.py
 
 __all__ = ['REPO_ROOT', 'TINY_ARCH', 'parity_dir', 'require_parity_dir', 'rel_err']

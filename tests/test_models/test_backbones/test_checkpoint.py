@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Published checkpoints: file format, every published layout, the converter, load pre-hooks."""
+
 import argparse
 import importlib.util
 import json
@@ -8,10 +9,15 @@ import pytest
 import torch
 import torch.nn as nn
 
-from fastervit_mm.checkpoint import (STALE_CACHE_KEYS, convert_official_state_dict,
-                                     is_published_layout, published_to_classifier,
-                                     to_published_layout)
+from fastervit_mm.checkpoint import (
+    STALE_CACHE_KEYS,
+    convert_official_state_dict,
+    is_published_layout,
+    published_to_classifier,
+    to_published_layout,
+)
 from fastervit_mm.models import FasterViT
+
 from .conftest import REPO_ROOT, TINY_ARCH, rel_err, require_parity_dir
 
 CASE = 'case_hat_s3_224.pt'
@@ -37,14 +43,31 @@ def _save_timm_checkpoint(state_dict, path):
             epoch=309,
             arch='faster_vit_0_224',
             state_dict=state_dict,
-            optimizer=dict(state={0: dict(step=torch.tensor(10.), exp_avg=params[0] * 0)},
-                           param_groups=[dict(lr=5e-6, weight_decay=0.05, params=[0])]),
+            optimizer=dict(
+                state={0: dict(step=torch.tensor(10.0), exp_avg=params[0] * 0)},
+                param_groups=[dict(lr=5e-6, weight_decay=0.05, params=[0])],
+            ),
             version=2,
-            args=argparse.Namespace(model='faster_vit_0_224', lr=5e-3, epochs=310, amp=True,
-                                    mesa=0.1, input_size=None, mean=None),
-            amp_scaler=dict(scale=65536.0, growth_factor=2.0, backoff_factor=0.5,
-                            growth_interval=2000, _growth_tracker=1200),
-            metric=82.1), path)
+            args=argparse.Namespace(
+                model='faster_vit_0_224',
+                lr=5e-3,
+                epochs=310,
+                amp=True,
+                mesa=0.1,
+                input_size=None,
+                mean=None,
+            ),
+            amp_scaler=dict(
+                scale=65536.0,
+                growth_factor=2.0,
+                backoff_factor=0.5,
+                growth_interval=2000,
+                _growth_tracker=1200,
+            ),
+            metric=82.1,
+        ),
+        path,
+    )
 
 
 def test_official_checkpoint_loads_through_pretrained_init_cfg(tmp_path):
@@ -54,8 +77,11 @@ def test_official_checkpoint_loads_through_pretrained_init_cfg(tmp_path):
     # torch's default weights_only=True must accept the file (argparse.Namespace is allow-listed)
     assert isinstance(torch.load(path)['args'], argparse.Namespace)
 
-    model = FasterViT(arch=_case_arch(case), out_indices=(3, ),
-                      init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    model = FasterViT(
+        arch=_case_arch(case),
+        out_indices=(3,),
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)),
+    )
     model.init_weights()
     model.eval()
     with torch.no_grad():
@@ -72,16 +98,27 @@ def test_official_checkpoint_loads_through_pretrained_init_cfg(tmp_path):
 
 def test_every_published_layout_loads():
     layouts = json.loads((require_parity_dir() / 'layouts.json').read_text())
-    expected = {'faster_vit_0_224', 'faster_vit_1_224', 'faster_vit_2_224', 'faster_vit_3_224',
-                'faster_vit_4_224', 'faster_vit_5_224', 'faster_vit_6_224',
-                'faster_vit_4_21k_224', 'faster_vit_4_21k_384', 'faster_vit_4_21k_512',
-                'faster_vit_4_21k_768', 'faster_vit_0_any_res', 'faster_vit_2_any_res'}
+    expected = {
+        'faster_vit_0_224',
+        'faster_vit_1_224',
+        'faster_vit_2_224',
+        'faster_vit_3_224',
+        'faster_vit_4_224',
+        'faster_vit_5_224',
+        'faster_vit_6_224',
+        'faster_vit_4_21k_224',
+        'faster_vit_4_21k_384',
+        'faster_vit_4_21k_512',
+        'faster_vit_4_21k_768',
+        'faster_vit_0_any_res',
+        'faster_vit_2_any_res',
+    }
     assert expected <= set(layouts)
     for name, layout in layouts.items():
         any_res = name.endswith('_any_res')
         arch = name.replace('_any_res', '_224') if any_res else name
         with torch.device('meta'):
-            model = FasterViT(arch=arch, out_indices=(3, ), compat_anyres=any_res)
+            model = FasterViT(arch=arch, out_indices=(3,), compat_anyres=any_res)
         c4 = model.channels[3]
         n_params = sum(p.numel() for p in model.parameters())
         assert n_params == layout['params'] - (c4 * 1000 + 1000), name
@@ -134,7 +171,8 @@ def test_pretrained_with_backbone_prefix_in_a_detector_like_wrapper():
     result = wrapper.load_state_dict(sd, strict=False)
     assert result.unexpected_keys == []
     assert {k.rsplit('.', 1)[0] for k in result.missing_keys} == {
-        f'backbone.norm{i}' for i in range(3)}  # new output norms only
+        f'backbone.norm{i}' for i in range(3)
+    }  # new output norms only
     assert torch.equal(wrapper.backbone.norm3.weight, case['state_dict']['norm.weight'])
 
 
@@ -155,7 +193,7 @@ def test_converter_tool(tmp_path):
     converter.main([str(src), str(tmp_path / 'backbone.pth'), '--backbone-only'])
     backbone_sd = torch.load(tmp_path / 'backbone.pth')
     assert not [k for k in backbone_sd if k.startswith(('head.', 'norm.', 'module.'))]
-    model = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    model = FasterViT(arch=_case_arch(case), out_indices=(3,))
     model.load_state_dict(backbone_sd, strict=True)
 
     converter.main([str(src), str(tmp_path / 'classifier.pth')])
@@ -170,7 +208,7 @@ def test_backbone_hook_alone_maps_the_published_layout():
     with every other module's pre-hooks removed, the published state dict loads strictly and
     reproduces the published features."""
     case = _official_case()
-    model = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    model = FasterViT(arch=_case_arch(case), out_indices=(3,))
     for name, module in model.named_modules():
         if name:
             module._load_state_dict_pre_hooks.clear()
@@ -180,8 +218,10 @@ def test_backbone_hook_alone_maps_the_published_layout():
     assert any(k.endswith(STALE_CACHE_KEYS) for k in sd)
     sd.pop(pos)  # only the alias is given
     model.load_state_dict(sd, strict=True)
-    assert torch.equal(model.get_parameter(pos),
-                       case['state_dict']['levels.2.global_tokenizer.to_global_feature.pos.weight'])
+    assert torch.equal(
+        model.get_parameter(pos),
+        case['state_dict']['levels.2.global_tokenizer.to_global_feature.pos.weight'],
+    )
     model.eval()
     with torch.no_grad():
         features = model.forward_raw(case['input'])
@@ -193,19 +233,23 @@ def test_to_published_layout_is_the_reverse():
     """ours -> published gives exactly the published keys (less caches and head) with the same
     tensors, and maps back to ours."""
     case = _official_case()
-    model = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    model = FasterViT(arch=_case_arch(case), out_indices=(3,))
     model.load_state_dict(case['state_dict'], strict=False)
     published = to_published_layout(model.state_dict())
-    expected = {k for k in case['state_dict']
-                if not k.endswith(STALE_CACHE_KEYS) and not k.startswith('head.')}
+    expected = {
+        k
+        for k in case['state_dict']
+        if not k.endswith(STALE_CACHE_KEYS) and not k.startswith('head.')
+    }
     assert set(published) == expected
     assert all(torch.equal(published[k], case['state_dict'][k]) for k in expected)
     classifier_keys = to_published_layout(convert_official_state_dict(case['state_dict']))
     assert set(classifier_keys) == expected | {'head.weight', 'head.bias'}
-    other = FasterViT(arch=_case_arch(case), out_indices=(3, ))
+    other = FasterViT(arch=_case_arch(case), out_indices=(3,))
     other.load_state_dict(published, strict=True)
-    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
-                                                 other.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(model.state_dict().values(), other.state_dict().values())
+    )
 
 
 def test_classifier_layout_mapping():
@@ -218,7 +262,8 @@ def test_classifier_layout_mapping():
     assert torch.equal(sd['backbone.norm3.weight'], case['state_dict']['norm.weight'])
     again = published_to_classifier(dict(sd))
     assert again.keys() == sd.keys()
-    prefixed = published_to_classifier({f'model.{k}': v for k, v in case['state_dict'].items()},
-                                       'model.')
+    prefixed = published_to_classifier(
+        {f'model.{k}': v for k, v in case['state_dict'].items()}, 'model.'
+    )
     assert set(prefixed) == {f'model.{k}' for k in sd}
     assert not is_published_layout(sd) and is_published_layout(case['state_dict'])

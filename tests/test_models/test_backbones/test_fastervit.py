@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """FasterViT backbone: variants, any input size, dense-task contract, deploy mode, errors."""
+
 import copy
 import math
 
@@ -13,9 +14,14 @@ from fastervit_mm.models import FasterViT
 from fastervit_mm.models.layers import ContinuousPositionBias, MLPPositionEmbedding, WindowGrid
 from fastervit_mm.models.layers.hat import TokenInitializer, carrier_pooling
 from fastervit_mm.models.layers.pos_embed import log_spaced_offsets, normalised_positions
-from fastervit_mm.models.layers.windows import (grid_positions, published_carrier_shuffle,
-                                                raster_gather, window_gather)
+from fastervit_mm.models.layers.windows import (
+    grid_positions,
+    published_carrier_shuffle,
+    raster_gather,
+    window_gather,
+)
 from fastervit_mm.registry import MODELS
+
 from .conftest import TINY_ARCH
 
 OFFICIAL_NAMES = [f'faster_vit_{i}_224' for i in range(7)] + [
@@ -31,8 +37,12 @@ def tiny(**kwargs) -> FasterViT:
 def test_arch_zoo_has_the_published_variants():
     assert sorted(FasterViT.arch_zoo) == sorted(OFFICIAL_NAMES)
     fv4 = FasterViT.parse_arch('4')
-    assert (fv4['dim'], fv4['in_dim'], fv4['depths'], fv4['num_heads']) == (196, 64, [3, 3, 12, 5],
-                                                                           [4, 8, 16, 32])
+    assert (fv4['dim'], fv4['in_dim'], fv4['depths'], fv4['num_heads']) == (
+        196,
+        64,
+        [3, 3, 12, 5],
+        [4, 8, 16, 32],
+    )
     assert fv4['layer_scale'] == 1e-5 and fv4['do_propagation'] and fv4['hat'] == [0, 0, 1, 0]
     assert FasterViT.parse_arch('0')['layer_scale'] is None
     assert FasterViT.parse_arch('faster_vit_1')['in_dim'] == 32
@@ -60,11 +70,19 @@ def test_arch_errors_list_what_is_valid():
 
 
 def test_custom_arch_optional_keys_and_scalars():
-    model = FasterViT(arch=dict(TINY_ARCH, window_size=7, hat=False, layer_scale=0.1,
-                                layer_scale_conv=0.2, layer_norm_last=True))
+    model = FasterViT(
+        arch=dict(
+            TINY_ARCH,
+            window_size=7,
+            hat=False,
+            layer_scale=0.1,
+            layer_scale_conv=0.2,
+            layer_norm_last=True,
+        )
+    )
     assert model.arch_settings['window_size'] == [7] * 4
     assert model.levels[0].blocks[0].gamma is not None
-    assert torch.allclose(model.levels[2].blocks[0].gamma3, torch.full((64, ), 0.1))
+    assert torch.allclose(model.levels[2].blocks[0].gamma3, torch.full((64,), 0.1))
     assert not hasattr(model.levels[2].blocks[0], 'hat_attn')
     assert model.levels[2].global_tokenizer is None
     assert isinstance(model.norm3, nn.LayerNorm) and model.norm3.eps == 1e-6
@@ -120,7 +138,9 @@ def test_carrier_grid_follows_the_runtime_size():
             model(torch.randn(1, 3, H, W))
             expected = []
             for i in (2, 3):
-                grid = model.levels[i].grid(math.ceil(H / 2**(i + 2)), math.ceil(W / 2**(i + 2)))
+                grid = model.levels[i].grid(
+                    math.ceil(H / 2 ** (i + 2)), math.ceil(W / 2 ** (i + 2))
+                )
                 if grid.carrier:
                     expected.append(4 * grid.num_windows)
             assert seen == expected, (H, W, seen, expected)
@@ -132,7 +152,7 @@ def test_batch_elements_do_not_mix_on_non_square_grids():
     x = torch.randn(3, 3, 230, 330)
     with torch.no_grad():
         batched = model(x)
-        single = [model(x[i:i + 1]) for i in range(3)]
+        single = [model(x[i : i + 1]) for i in range(3)]
     for i, out in enumerate(batched):
         assert torch.allclose(out, torch.cat([s[i] for s in single]), atol=1e-5, rtol=1e-4)
 
@@ -174,7 +194,7 @@ def test_position_terms_use_the_actual_carrier_grid():
     assert torch.allclose(cpb(4, 6, window=2), raster[:, order][:, :, order])
     assert raster.shape == (3, 24, 24) and (raster > 0).all()  # no zero-padded rows
     table = log_spaced_offsets(4, 6)
-    assert torch.allclose(table.abs().amax(0), torch.full((2, ), math.log2(9) / 3))
+    assert torch.allclose(table.abs().amax(0), torch.full((2,), math.log2(9) / 3))
     padded = cpb(7, 7, num_prefix=4)
     assert padded.shape == (3, 53, 53) and padded[:, :4].abs().sum() == 0
     assert padded[:, :, :4].abs().sum() == 0
@@ -214,7 +234,7 @@ def test_out_indices_and_channels():
         assert len(early(torch.randn(1, 3, 64, 64))) == 1
     assert not called  # stages after the last output are not run
     with pytest.raises(ValueError):
-        tiny(out_indices=(4, ))
+        tiny(out_indices=(4,))
     with pytest.raises(ValueError):
         tiny(out_indices=(2, 1))
 
@@ -252,7 +272,8 @@ def test_frozen_stages(frozen):
     check()
     fresh = tiny(frozen_stages=frozen)  # frozen at construction already (DDP wraps before train())
     assert [p.requires_grad for p in fresh.parameters()] == [
-        p.requires_grad for p in model.parameters()]
+        p.requires_grad for p in model.parameters()
+    ]
     with pytest.raises(ValueError):
         tiny(frozen_stages=5)
 
@@ -305,8 +326,11 @@ def test_gradients_reach_every_parameter():
 
 def test_drop_path_rate_is_linear_over_all_blocks():
     model = tiny(drop_path_rate=0.5)
-    rates = [b.drop_path.drop_prob if hasattr(b.drop_path, 'drop_prob') else 0.
-             for stage in model.levels for b in stage.blocks]
+    rates = [
+        b.drop_path.drop_prob if hasattr(b.drop_path, 'drop_prob') else 0.0
+        for stage in model.levels
+        for b in stage.blocks
+    ]
     assert rates == pytest.approx(torch.linspace(0, 0.5, 6).tolist())
 
 
@@ -332,7 +356,8 @@ def _count_cpb_calls(model):
         if name.endswith('cpb_mlp'):
             counts[name] = 0
             module.register_forward_hook(
-                lambda m, a, o, name=name: counts.__setitem__(name, counts[name] + 1))
+                lambda m, a, o, name=name: counts.__setitem__(name, counts[name] + 1)
+            )
     return counts
 
 
@@ -381,15 +406,18 @@ def test_channels_last_and_bf16_autocast():
 
 
 # --------------------------------------------------------------------------- errors
-@pytest.mark.parametrize('x, error, match', [
-    (torch.randn(1, 4, 32, 32), ValueError, 'expected 3 input channels'),
-    (torch.randn(1, 32, 32, 3), ValueError, 'channels-last'),
-    (torch.randn(3, 32, 32), ValueError, r'4-D .*x\[None\]'),
-    (torch.randn(0, 3, 32, 32), ValueError, 'empty batch'),
-    (torch.zeros(1, 3, 32, 32, dtype=torch.uint8), TypeError, 'floating-point'),
-    (torch.randn(1, 3, 0, 32), ValueError, 'at least 1'),
-    ([[0.0]], TypeError, 'torch.Tensor'),
-])
+@pytest.mark.parametrize(
+    'x, error, match',
+    [
+        (torch.randn(1, 4, 32, 32), ValueError, 'expected 3 input channels'),
+        (torch.randn(1, 32, 32, 3), ValueError, 'channels-last'),
+        (torch.randn(3, 32, 32), ValueError, r'4-D .*x\[None\]'),
+        (torch.randn(0, 3, 32, 32), ValueError, 'empty batch'),
+        (torch.zeros(1, 3, 32, 32, dtype=torch.uint8), TypeError, 'floating-point'),
+        (torch.randn(1, 3, 0, 32), ValueError, 'at least 1'),
+        ([[0.0]], TypeError, 'torch.Tensor'),
+    ],
+)
 def test_clear_input_errors(x, error, match):
     with pytest.raises(error, match=match):
         tiny()(x)
@@ -399,5 +427,9 @@ def test_official_fastervit_0_forward():
     model = FasterViT(arch='faster_vit_0_224').eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 224, 224))
-    assert [tuple(o.shape) for o in outs] == [(1, 64, 56, 56), (1, 128, 28, 28),
-                                              (1, 256, 14, 14), (1, 512, 7, 7)]
+    assert [tuple(o.shape) for o in outs] == [
+        (1, 64, 56, 56),
+        (1, 128, 28, 28),
+        (1, 256, 14, 14),
+        (1, 512, 7, 7),
+    ]

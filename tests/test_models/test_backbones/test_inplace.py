@@ -1,14 +1,15 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """In-place element-wise steps: used only on temporaries, only when autograd records nothing."""
+
 import copy
 
 import torch
 import torch.nn.functional as F
 
 from fastervit_mm.models import FasterViT
-from fastervit_mm.models.layers import HAT, WindowGrid
-from fastervit_mm.models.layers import inplace
+from fastervit_mm.models.layers import HAT, WindowGrid, inplace
 from fastervit_mm.models.layers.inplace import add_residual, gelu_
+
 from .conftest import TINY_ARCH
 
 
@@ -75,7 +76,7 @@ def test_hat_block_does_not_write_its_inputs():
 
 
 def test_inference_mode_first_then_training_with_deploy_cache():
-    model = FasterViT(arch=copy.deepcopy(TINY_ARCH), out_indices=(3, ))
+    model = FasterViT(arch=copy.deepcopy(TINY_ARCH), out_indices=(3,))
     model.switch_to_deploy()
     with torch.inference_mode():
         model.eval()(torch.randn(1, 3, 64, 64))

@@ -5,17 +5,23 @@ Each case holds the official constructor kwargs, an official state dict (final `
 classifier ``head`` included), an input and the official outputs: raw stage maps (eval), eval
 logits and train-mode logits. Each must match with relative error < 1e-5 in float32.
 """
+
 import pytest
 import torch
 import torch.nn as nn
-
 from conftest import anyres_compat_stages
+
 from fastervit_mm.models import FasterViT
+
 from .conftest import parity_dir, rel_err, require_parity_dir
 
 TOLERANCE = 1e-5
-_KWARG_TO_BACKBONE = dict(in_chans='in_channels', drop_rate='drop_rate',
-                          attn_drop_rate='attn_drop_rate', drop_path_rate='drop_path_rate')
+_KWARG_TO_BACKBONE = dict(
+    in_chans='in_channels',
+    drop_rate='drop_rate',
+    attn_drop_rate='attn_drop_rate',
+    drop_path_rate='drop_path_rate',
+)
 _CONSTRUCTION_ONLY = ('resolution', 'num_classes')
 
 
@@ -48,7 +54,7 @@ def build_case(case: dict, published_anyres: bool = True):
     assert case['builder'] in ('FasterViT', 'FasterViTAnyRes'), case['builder']
     if case['builder'] == 'FasterViTAnyRes' and published_anyres:
         extra['compat_anyres'] = anyres_compat_stages(kwargs)
-    backbone = FasterViT(arch=arch, out_indices=(3, ), **extra)
+    backbone = FasterViT(arch=arch, out_indices=(3,), **extra)
     state_dict = dict(case['state_dict'])
     if 'head.weight' in state_dict:
         head = nn.Linear(state_dict['head.weight'].shape[1], state_dict['head.weight'].shape[0])
@@ -91,10 +97,15 @@ def test_parity_with_published_model(path):
 
 def test_compat_switch_is_needed_and_detected():
     """The non-square any-res case needs the switch; the square ones do not."""
-    assert anyres_compat_stages(dict(resolution=[384, 640], window_size=[7] * 4,
-                                     hat=[False, False, True, True])) == [False, False, True, True]
-    assert anyres_compat_stages(dict(resolution=[400, 400], window_size=[7] * 4,
-                                     hat=[False, False, True, False])) == [False] * 4
+    assert anyres_compat_stages(
+        dict(resolution=[384, 640], window_size=[7] * 4, hat=[False, False, True, True])
+    ) == [False, False, True, True]
+    assert (
+        anyres_compat_stages(
+            dict(resolution=[400, 400], window_size=[7] * 4, hat=[False, False, True, False])
+        )
+        == [False] * 4
+    )
     path = require_parity_dir() / 'case_anyres_384x640.pt'
     if not path.exists():
         pytest.fail(f'{path} is missing')

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """SwinHAT (Swin layout + carrier tokens) and the HAT block used on its own."""
+
 import pytest
 import torch
 
@@ -23,7 +24,7 @@ def test_arch_and_registry():
 
 @pytest.mark.parametrize('size', [(224, 224), (33, 47), (200, 333)])
 def test_shapes(size):
-    model = SwinHAT(arch=SMALL, drop_path_rate=0.).eval()
+    model = SwinHAT(arch=SMALL, drop_path_rate=0.0).eval()
     with torch.no_grad():
         outs = model(torch.randn(2, 3, *size))
     h, w = size
@@ -42,7 +43,7 @@ def test_swin_t_layout():
 
 
 def test_gradient_flow_through_carrier_tokens_and_shifted_windows():
-    model = SwinHAT(arch=SMALL, hat=True, drop_path_rate=0., with_cp=True).train()
+    model = SwinHAT(arch=SMALL, hat=True, drop_path_rate=0.0, with_cp=True).train()
     x = torch.randn(1, 3, 232, 264, requires_grad=True)  # every stage has several windows
     outs = model(x)
     sum(o.pow(2).mean() for o in outs).backward()
@@ -54,8 +55,8 @@ def test_gradient_flow_through_carrier_tokens_and_shifted_windows():
 
 
 def test_shift_changes_the_output_and_carrier_tokens_connect_windows():
-    shifted = SwinHAT(arch=SMALL, drop_path_rate=0.).eval()
-    plain = SwinHAT(arch=SMALL, drop_path_rate=0., shift=False).eval()
+    shifted = SwinHAT(arch=SMALL, drop_path_rate=0.0).eval()
+    plain = SwinHAT(arch=SMALL, drop_path_rate=0.0, shift=False).eval()
     plain.load_state_dict(shifted.state_dict())
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
@@ -69,13 +70,15 @@ def test_shift_changes_the_output_and_carrier_tokens_connect_windows():
 
     # without shift, carrier tokens are the only path between windows of stage 1
     assert corner_gradient(plain) > 0
-    no_hat = SwinHAT(arch=SMALL, drop_path_rate=0., shift=False, hat=False).eval()
+    no_hat = SwinHAT(arch=SMALL, drop_path_rate=0.0, shift=False, hat=False).eval()
     assert corner_gradient(no_hat) == 0
 
 
 def test_hat_block_on_its_own():
     """The registered HAT block works on any windowed map given its position terms."""
-    block = MODELS.build(dict(type='fastervit_mm.HAT', dim=32, num_heads=2, window_size=7, ct_size=2))
+    block = MODELS.build(
+        dict(type='fastervit_mm.HAT', dim=32, num_heads=2, window_size=7, ct_size=2)
+    )
     assert isinstance(block, HAT)
     init = TokenInitializer(32)
     x = torch.randn(2, 32, 28, 35)

@@ -1,5 +1,6 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """WindowAttention: the reference math, SDPA, and the per-instance kernel choice (fused_attn)."""
+
 import pytest
 import torch
 
@@ -22,8 +23,11 @@ def sdpa_calls(monkeypatch):
 
 def _attn_and_input(tokens, batch=6, dim=64, heads=4, **kwargs):
     torch.manual_seed(0)
-    return (WindowAttention(dim, heads, **kwargs).eval(), torch.randn(batch, tokens, dim),
-            torch.randn(heads, tokens, tokens))
+    return (
+        WindowAttention(dim, heads, **kwargs).eval(),
+        torch.randn(batch, tokens, dim),
+        torch.randn(heads, tokens, tokens),
+    )
 
 
 def _rel(a, b):
@@ -73,7 +77,6 @@ def test_default_uses_sdpa_elsewhere(sdpa_calls):
         attn(x)  # no bias
 
     class WithBias(torch.nn.Module):
-
         def __init__(self):
             super().__init__()
             self.attn = attn
@@ -82,7 +85,7 @@ def test_default_uses_sdpa_elsewhere(sdpa_calls):
             return self.attn(t, bias)
 
     with torch.no_grad():
-        torch.jit.trace(WithBias(), (x.detach(), ), check_trace=False)  # traced graphs hold SDPA
+        torch.jit.trace(WithBias(), (x.detach(),), check_trace=False)  # traced graphs hold SDPA
     assert len(sdpa_calls) == 5
     assert x.grad is not None and torch.isfinite(x.grad).all()
 

@@ -1,11 +1,13 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """The published any-resolution block is a subclass; HAT itself has no compatibility branch."""
+
 import inspect
 
 import torch
 
 from fastervit_mm.models import FasterViT
 from fastervit_mm.models.layers import HAT, PublishedAnyResHAT, WindowGrid
+
 from ..conftest import TINY_ARCH
 
 

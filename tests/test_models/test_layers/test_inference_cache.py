@@ -1,6 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
 """Values derived from weights (position terms, folded BatchNorms) are reused only in inference
 and dropped whenever the weights may change; reused values equal the reference computation."""
+
 import copy
 
 import pytest
@@ -8,10 +9,11 @@ import torch
 import torch.nn as nn
 
 from fastervit_mm.models import FasterViT
-from fastervit_mm.models.layers import ConvBlock, ContinuousPositionBias, Stem
+from fastervit_mm.models.layers import ContinuousPositionBias, ConvBlock, Stem
 from fastervit_mm.models.layers import conv as conv_module
 from fastervit_mm.models.layers.inference_cache import InferenceCache
 from fastervit_mm.models.layers.pos_embed import _GeometryTerm
+
 from ..conftest import TINY_ARCH
 
 
@@ -86,8 +88,10 @@ def test_cached_outputs_equal_the_reference():
 
 def test_folded_batchnorm_equals_conv_then_norm():
     torch.manual_seed(0)
-    for module, x in ((Stem(3, 8, 16), torch.randn(2, 3, 33, 40)),
-                      (ConvBlock(16), torch.randn(2, 16, 17, 20))):
+    for module, x in (
+        (Stem(3, 8, 16), torch.randn(2, 3, 33, 40)),
+        (ConvBlock(16), torch.randn(2, 16, 17, 20)),
+    ):
         for m in module.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.running_mean.uniform_(-1, 1)
@@ -107,8 +111,7 @@ def test_folded_batchnorm_equals_conv_then_norm():
 def test_folding_happens_once_and_only_in_inference(monkeypatch):
     folds = []
     original = conv_module.fold_batchnorm
-    monkeypatch.setattr(conv_module, 'fold_batchnorm',
-                        lambda *a: folds.append(1) or original(*a))
+    monkeypatch.setattr(conv_module, 'fold_batchnorm', lambda *a: folds.append(1) or original(*a))
     block = ConvBlock(8).eval()
     x = torch.randn(1, 8, 9, 9)
     with torch.no_grad():
