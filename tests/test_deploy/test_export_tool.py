@@ -26,6 +26,7 @@ def test_classification_config_dynamic_with_verify(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert 'dynamic batch, height, width' in printed
     assert printed.count('logits') >= 5 and 'ok' in printed  # example size + the verify sizes
+    assert 'onnxruntime 1x3x97x131' in printed and 'onnxruntime 3x3x97x131' in printed  # 1 and 3
     assert [o.name for o in onnx.load(str(out)).graph.output] == ['logits']
 
 

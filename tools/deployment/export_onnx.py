@@ -12,8 +12,8 @@ export_onnx`): by default one dynamic file (batch, height, width) that serves ev
 or a config: a classification config exports its logits, a detection or segmentation config its
 backbone (whole detectors and segmentors go through ``tools/deployment/deploy.py``).
 ``--verify`` runs the file in ONNX Runtime (and with ``--runtimes onnxruntime openvino`` also in
-OpenVINO) on random inputs at several sizes and prints the relative error of every output against
-PyTorch; it exits with status 1 if one exceeds 1e-4.
+OpenVINO) on random inputs at several sizes, at batch 1 and 3 (``--verify-batches``), and prints
+the relative error of every output against PyTorch; it exits with status 1 if one exceeds 1e-4.
 """
 
 import argparse
@@ -59,6 +59,13 @@ def parse_args(argv=None):
     )
     p.add_argument(
         '--verify', action='store_true', help='compare the runtimes with PyTorch at several sizes'
+    )
+    p.add_argument(
+        '--verify-batches',
+        type=int,
+        nargs='+',
+        default=[1, 3],
+        help='batch sizes --verify runs a dynamic file at (with --batch). Defaults to 1 3',
     )
     p.add_argument(
         '--runtimes',
@@ -109,13 +116,13 @@ def _runner(runtime: str, path: str):
     return lambda x: [v for v in compiled(x).values()]
 
 
-def verify(path: str, model, sizes, batch: int, runtimes=('onnxruntime',)) -> float:
-    """Print the relative error per output, size and runtime; return the largest."""
+def verify(path: str, model, sizes, batches, runtimes=('onnxruntime',)) -> float:
+    """Print the relative error per output, batch size, size and runtime; return the largest."""
     runners = {r: _runner(r, path) for r in runtimes}
     names = output_names(model)
     reference = classifier_logits(model)
     worst = 0.0
-    for size in sizes:
+    for batch, size in ((b, s) for b in batches for s in sizes):
         x = torch.randn(batch, 3, *size)
         with torch.no_grad():
             ref = reference(x)
@@ -144,7 +151,8 @@ def main(argv=None) -> int:
     if not args.verify:
         return 0
     sizes = [shape] if args.static else [shape] + [s for s in VERIFY_SIZES if s != shape]
-    worst = verify(args.out, model, sizes, args.batch, args.runtimes)
+    batches = [args.batch] if args.static else sorted({args.batch, *args.verify_batches})
+    worst = verify(args.out, model, sizes, batches, args.runtimes)
     ok = worst < TOLERANCE
     verdict = 'ok' if ok else 'FAILED'
     print(f'largest relative error {worst:.2e} ({verdict}: tolerance {TOLERANCE})')
