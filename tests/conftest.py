@@ -42,6 +42,17 @@ SEG_DEMO_CONFIG = osp.join(
     REPO_ROOT, 'configs', 'demo', 'fastervit-demo_upernet_1xb8-1k_synthetic-ade20k-128x128.py'
 )
 
+#: A small FasterViT with carrier tokens in both transformer stages (fast on CPU).
+TINY_ARCH = dict(
+    dim=16,
+    in_dim=8,
+    depths=[1, 1, 2, 2],
+    num_heads=[1, 2, 4, 8],
+    window_size=[7, 7, 7, 7],
+    ct_size=2,
+    mlp_ratio=2,
+    hat=[False, False, True, True],
+)
 #: What a copy of the checkout leaves out (environments, build outputs, caches, data).
 COPY_IGNORE = shutil.ignore_patterns(
     '.venv',

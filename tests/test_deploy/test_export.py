@@ -15,6 +15,7 @@ import openvino as ov
 import pytest
 import torch
 import torch.nn as nn
+from conftest import TINY_ARCH
 
 from fastervit_mm.deploy import export_onnx, prepare_for_export
 from fastervit_mm.deploy.export import pooling_matrix
@@ -23,18 +24,7 @@ from fastervit_mm.models.layers.hat import carrier_pooling
 
 TOLERANCE = 1e-4
 #: HAT in stages 3 and 4, propagation and layer scale (as FasterViT-3..6), small enough for CPU.
-HAT34_ARCH = dict(
-    dim=16,
-    in_dim=8,
-    depths=[1, 1, 2, 2],
-    num_heads=[1, 2, 4, 8],
-    window_size=[7, 7, 7, 7],
-    ct_size=2,
-    mlp_ratio=2,
-    hat=[False, False, True, True],
-    layer_scale=1e-1,
-    do_propagation=True,
-)
+HAT34_ARCH = dict(TINY_ARCH, layer_scale=1e-1, do_propagation=True)
 #: (H, W): 224², neither multiple of 7 nor 32, 64² (stages 3 and 4 a single window: 4x4 and 2x2
 #: maps), 30² (single window, stage 4 a 1x1 map), 512², 800x1333.
 SIZES = [(224, 224), (97, 131), (257, 383), (64, 64), (30, 30), (512, 512), (800, 1333)]

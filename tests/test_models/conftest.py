@@ -1,14 +1,7 @@
 # Copyright (c) fastervit_mm contributors. Licensed under the Apache License 2.0.
-"""What the backbone and layer tests share: a small architecture."""
+"""What the backbone and layer tests share: a small architecture (defined in tests/conftest.py,
+which the export tests use too)."""
 
-#: A small FasterViT with carrier tokens in both transformer stages (fast on CPU).
-TINY_ARCH = dict(
-    dim=16,
-    in_dim=8,
-    depths=[1, 1, 2, 2],
-    num_heads=[1, 2, 4, 8],
-    window_size=[7, 7, 7, 7],
-    ct_size=2,
-    mlp_ratio=2,
-    hat=[False, False, True, True],
-)
+from conftest import TINY_ARCH  # tests/conftest.py
+
+__all__ = ['TINY_ARCH']
