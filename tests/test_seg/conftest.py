@@ -18,7 +18,7 @@ SEG_CONFIGS = sorted(
 DEMO_CONFIG = SEG_DEMO_CONFIG
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def demo_cfg(seg_demo_cfg):
     """The demo config (``seg_demo_cfg`` of tests/conftest.py)."""
     return seg_demo_cfg
