@@ -205,6 +205,18 @@ def run_tool(script: str, args: List[str]) -> None:
         sys.argv = argv
 
 
+# ---- registry scope isolation -----------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Undo whatever default registry scope a test sets (mmengine keeps it process-wide), so no test
+    builds from the registry of a host library that an earlier test chose."""
+    from mmengine.registry import DefaultScope
+
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict = saved
+
+
 # ---- synthetic datasets and registry scopes -------------------------------------------------
 @pytest.fixture(scope='session')
 def det_data(tmp_path_factory) -> str:
@@ -218,11 +230,8 @@ def det_data(tmp_path_factory) -> str:
 
 @pytest.fixture
 def mmdet_scope():
-    """Make ``mmdet`` the default registry scope (as the Runner does for these configs).
-
-    Per test, not per session: the default scope is process-wide, so a test that runs later under
-    another host's scope would otherwise leave the next one building from the wrong registry.
-    """
+    """Make ``mmdet`` the default registry scope (as the Runner does for these configs); per test,
+    undone after it by ``_restore_default_scope``."""
     from mmengine.registry import init_default_scope
 
     init_default_scope('mmdet')
