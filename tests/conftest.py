@@ -53,6 +53,20 @@ TINY_ARCH = dict(
     mlp_ratio=2,
     hat=[False, False, True, True],
 )
+#: GMACs of the published variants counted on the published code (spec §1.4, "GMACs measured").
+SPEC_GMACS = dict(
+    faster_vit_0_224=3.49,
+    faster_vit_1_224=5.50,
+    faster_vit_2_224=8.97,
+    faster_vit_3_224=18.71,
+    faster_vit_4_224=43.23,
+    faster_vit_5_224=113.97,
+    faster_vit_6_224=143.99,
+    faster_vit_4_21k_224=41.59,
+    faster_vit_4_21k_384=126.56,
+    faster_vit_4_21k_512=234.09,
+    faster_vit_4_21k_768=585.10,
+)
 #: What a copy of the checkout leaves out (environments, build outputs, caches, data).
 COPY_IGNORE = shutil.ignore_patterns(
     '.venv',
@@ -193,6 +207,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def dist_cpu_env(**extra: str) -> dict:
+    """Environment of a ``tools/dist_train.sh`` run on the CPU (also on a GPU machine): this
+    interpreter, a free port, one OpenMP thread per process, no visible GPU."""
+    return dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        CUDA_VISIBLE_DEVICES='',
+        **extra,
+    )
 
 
 def run_tool(script: str, args: List[str]) -> None:

@@ -6,12 +6,11 @@ import json
 import math
 import os
 import os.path as osp
-import sys
 import time
 
 import torch
 import torch.multiprocessing as mp
-from conftest import REPO_ROOT, free_port, run_process_group, write_demo_child
+from conftest import REPO_ROOT, dist_cpu_env, run_process_group, write_demo_child
 
 from .dist_probe import average_grads_worker
 
@@ -30,14 +29,7 @@ def test_dist_train_sh_two_cpu_processes(tmp_path, det_data):
     )
     config = write_demo_child(tmp_path / 'tiny_dist.py', det_data, max_iters=3, extra=extra)
     work_dir = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        CUDA_VISIBLE_DEVICES='',  # the CPU path, also on a GPU machine
-        PYTHONPATH=osp.join(REPO_ROOT, 'tests'),
-    )
+    env = dist_cpu_env(PYTHONPATH=osp.join(REPO_ROOT, 'tests'))
     code, log = run_process_group(
         ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir], cwd=REPO_ROOT, env=env
     )

@@ -4,25 +4,18 @@
 with mmseg's flags."""
 
 import glob
-import os
 import os.path as osp
 import subprocess
 import sys
 
-from conftest import free_port, run_process_group  # kills torchrun's workers on a timeout
+from conftest import dist_cpu_env, run_process_group  # kills torchrun's workers on a timeout
 
 from .conftest import DEMO_CONFIG, REPO_ROOT
 
 
 def test_dist_train_two_processes(tmp_path, seg_data):
     work_dir = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1',
-        CUDA_VISIBLE_DEVICES='',
-    )  # the CPU path, also on a GPU machine
+    env = dist_cpu_env()
     options = [
         f'{loader}.dataset.data_root={seg_data}'
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')

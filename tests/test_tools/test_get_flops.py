@@ -9,28 +9,13 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import REPO_ROOT, SHARED_DIR
+from conftest import REPO_ROOT, SHARED_DIR, SPEC_GMACS
 
 from fastervit_mm.analysis import model_factory
 
 from .conftest import analysis_module
 
 get_flops = analysis_module('get_flops')
-
-#: spec §1.4, "GMACs measured" (21K-768 measured the same way: 585.1).
-SPEC_GMACS = dict(
-    faster_vit_0_224=3.49,
-    faster_vit_1_224=5.50,
-    faster_vit_2_224=8.97,
-    faster_vit_3_224=18.71,
-    faster_vit_4_224=43.23,
-    faster_vit_5_224=113.97,
-    faster_vit_6_224=143.99,
-    faster_vit_4_21k_224=41.59,
-    faster_vit_4_21k_384=126.56,
-    faster_vit_4_21k_512=234.09,
-    faster_vit_4_21k_768=585.10,
-)
 
 
 class _Attention(nn.Module):

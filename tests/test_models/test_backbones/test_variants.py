@@ -5,6 +5,7 @@ it. (Configs, metafiles and docs are checked against the table in their own test
 import json
 
 import pytest
+from conftest import SPEC_GMACS
 
 from fastervit_mm.models import FasterViT
 from fastervit_mm.models.backbones import variants
@@ -90,20 +91,6 @@ TOP1 = dict(
     faster_vit_4_21k_384=87.6,
     faster_vit_4_21k_512=87.8,
     faster_vit_4_21k_768=87.9,
-)
-#: The spec's GMACs counted on the published code (§1.4).
-SPEC_GMACS = dict(
-    faster_vit_0_224=3.49,
-    faster_vit_1_224=5.50,
-    faster_vit_2_224=8.97,
-    faster_vit_3_224=18.71,
-    faster_vit_4_224=43.23,
-    faster_vit_5_224=113.97,
-    faster_vit_6_224=143.99,
-    faster_vit_4_21k_224=41.59,
-    faster_vit_4_21k_384=126.56,
-    faster_vit_4_21k_512=234.09,
-    faster_vit_4_21k_768=585.10,
 )
 
 
