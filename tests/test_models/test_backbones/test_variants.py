@@ -18,66 +18,28 @@ from fastervit_mm.models.backbones.variants import (
 
 from .conftest import require_parity_dir
 
+# fmt: off
 #: The published hyper-parameters as the spec tabulates them (§1.1): name -> (dim, in_dim,
 #: depths, heads, windows, hat stages, layer scale, drop path, crop_pct, crop mode).
 _H2, _H4, _W7 = (2, 4, 8, 16), (4, 8, 16, 32), (7, 7, 7, 7)
 SPEC = {
-    'faster_vit_0_224': (64, 64, (2, 3, 6, 5), _H2, _W7, (2,), None, 0.2, 0.875, 'center'),
-    'faster_vit_1_224': (80, 32, (1, 3, 8, 5), _H2, _W7, (2,), None, 0.2, 1.0, 'center'),
-    'faster_vit_2_224': (96, 64, (3, 3, 8, 5), _H2, _W7, (2,), None, 0.2, 1.0, 'center'),
-    'faster_vit_3_224': (128, 64, (3, 3, 12, 5), _H2, _W7, (2,), 1e-5, 0.3, 1.0, 'center'),
-    'faster_vit_4_224': (196, 64, (3, 3, 12, 5), _H4, _W7, (2,), 1e-5, 0.3, 1.0, 'center'),
-    'faster_vit_5_224': (320, 64, (3, 3, 12, 5), _H4, _W7, (2,), 1e-5, 0.3, 1.0, 'center'),
-    'faster_vit_6_224': (320, 64, (3, 3, 16, 8), _H4, _W7, (2,), 1e-5, 0.5, 1.0, 'center'),
-    'faster_vit_4_21k_224': (
-        196,
-        64,
-        (3, 3, 12, 5),
-        _H4,
-        (7, 7, 14, 7),
-        (),
-        1e-5,
-        0.42,
-        0.95,
-        'squash',
-    ),
-    'faster_vit_4_21k_384': (
-        196,
-        64,
-        (3, 3, 12, 5),
-        _H4,
-        (7, 7, 24, 12),
-        (),
-        1e-5,
-        0.42,
-        1.0,
-        'squash',
-    ),
-    'faster_vit_4_21k_512': (
-        196,
-        64,
-        (3, 3, 12, 5),
-        _H4,
-        (7, 7, 32, 16),
-        (),
-        1e-5,
-        0.42,
-        1.0,
-        'squash',
-    ),
-    'faster_vit_4_21k_768': (
-        196,
-        64,
-        (3, 3, 12, 5),
-        _H4,
-        (7, 7, 48, 24),
-        (),
-        1e-5,
-        0.42,
-        0.93,
-        'squash',
-    ),
+    'faster_vit_0_224': (64, 64, (2, 3, 6, 5), _H2, _W7, (2, ), None, 0.2, 0.875, 'center'),
+    'faster_vit_1_224': (80, 32, (1, 3, 8, 5), _H2, _W7, (2, ), None, 0.2, 1.0, 'center'),
+    'faster_vit_2_224': (96, 64, (3, 3, 8, 5), _H2, _W7, (2, ), None, 0.2, 1.0, 'center'),
+    'faster_vit_3_224': (128, 64, (3, 3, 12, 5), _H2, _W7, (2, ), 1e-5, 0.3, 1.0, 'center'),
+    'faster_vit_4_224': (196, 64, (3, 3, 12, 5), _H4, _W7, (2, ), 1e-5, 0.3, 1.0, 'center'),
+    'faster_vit_5_224': (320, 64, (3, 3, 12, 5), _H4, _W7, (2, ), 1e-5, 0.3, 1.0, 'center'),
+    'faster_vit_6_224': (320, 64, (3, 3, 16, 8), _H4, _W7, (2, ), 1e-5, 0.5, 1.0, 'center'),
+    'faster_vit_4_21k_224': (196, 64, (3, 3, 12, 5), _H4, (7, 7, 14, 7), (), 1e-5, 0.42, 0.95,
+                             'squash'),
+    'faster_vit_4_21k_384': (196, 64, (3, 3, 12, 5), _H4, (7, 7, 24, 12), (), 1e-5, 0.42, 1.0,
+                             'squash'),
+    'faster_vit_4_21k_512': (196, 64, (3, 3, 12, 5), _H4, (7, 7, 32, 16), (), 1e-5, 0.42, 1.0,
+                             'squash'),
+    'faster_vit_4_21k_768': (196, 64, (3, 3, 12, 5), _H4, (7, 7, 48, 24), (), 1e-5, 0.42, 0.93,
+                             'squash'),
 }
+# fmt: on
 #: Published Acc@1 (README, spec §1.4).
 TOP1 = dict(
     faster_vit_0_224=82.1,
